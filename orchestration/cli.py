@@ -1,0 +1,142 @@
+"""`dvc-index`: run months of the index, serve the portal simulator."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import re
+import signal
+import sys
+import time
+from collections.abc import Sequence
+
+from orchestration import __version__
+from orchestration.settings import Settings, load_settings
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _month(value: str) -> str:
+    if not MONTH.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a month: use YYYY-MM, e.g. 2025-07")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dvc-index", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"dvc-index {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="extract and build each month in order")
+    run.add_argument("--month", type=_month, required=True, help="first month, YYYY-MM")
+    run.add_argument("--through", type=_month, help="last month, YYYY-MM (default: --month)")
+    run.add_argument("--portal-url", help="portal base URL (default: PORTAL_BASE_URL, else the embedded simulator)")
+    run.add_argument("--full-refresh", action="store_true", help="rebuild the warehouse's incremental models")
+    _simulator_options(run)
+
+    sim = sub.add_parser("simulate-portal", help="serve the portal simulator alone")
+    sim.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND:RATE",
+        help="inject a fault into a share of requests: 429, 500, 502, 503, 504, slow, drop, shift",
+    )
+    sim.add_argument("--require-token", action="store_true", help="reject requests without PORTAL_TOKEN's value")
+    _simulator_options(sim)
+    return parser
+
+
+def _simulator_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("embedded portal simulator")
+    group.add_argument("--seed", type=int, default=766)
+    group.add_argument("--scale", default="small", choices=["tiny", "small", "medium", "national"])
+    group.add_argument("--defect-rate", type=float, default=0.002)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = load_settings()
+    if args.command == "run":
+        return _run(args, settings)
+    if args.command == "simulate-portal":
+        return _simulate(args, settings)
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.partitions import months_between
+    from orchestration.pipeline import MonthFailed, run_months
+
+    try:
+        months = months_between(args.month, args.through or args.month)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    url = args.portal_url or settings.portal_base_url
+    simulator = None
+    if not url:
+        from orchestration.portal.simulator.generator import SimulatorConfig
+        from orchestration.portal.simulator.server import PortalSimulator
+
+        config = SimulatorConfig(seed=args.seed, scale=args.scale, defect_rate=args.defect_rate)
+        simulator = PortalSimulator(config, token=settings.portal_token).start()
+        url = simulator.url
+        print(f"portal: embedded simulator on {url} (seed {args.seed}, scale {args.scale})", file=sys.stderr)
+    else:
+        print(f"portal: {url}", file=sys.stderr)
+    started = time.monotonic()
+    try:
+        summaries = run_months(months, portal_url=url, settings=settings, full_refresh=args.full_refresh)
+    except MonthFailed as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if simulator is not None:
+            simulator.stop()
+    print(f"\ndone: {len(summaries)} month(s) in {time.monotonic() - started:.0f}s")
+    for summary in summaries:
+        print(summary.render())
+    print(f"warehouse: {settings.duckdb_path}")
+    print(f"raw landing: {settings.raw_dir}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.portal.simulator.faults import FaultPlan, parse_rates
+    from orchestration.portal.simulator.generator import SimulatorConfig
+    from orchestration.portal.simulator.server import PortalSimulator
+
+    if not args.host.startswith("127.") and args.host not in {"localhost", "::1"}:
+        print("error: the simulator serves on loopback only (127.0.0.0/8, localhost, ::1)", file=sys.stderr)
+        return 2
+    try:
+        faults = FaultPlan(rates=parse_rates(args.fault), seed=args.seed)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    token = settings.portal_token if args.require_token else None
+    if args.require_token and not token:
+        print("error: --require-token needs PORTAL_TOKEN set", file=sys.stderr)
+        return 2
+    config = SimulatorConfig(seed=args.seed, scale=args.scale, defect_rate=args.defect_rate)
+    sim = PortalSimulator(config, token=token, faults=faults, host=args.host, port=args.port)
+    print(f"portal simulator on {sim.url} (seed {args.seed}, scale {args.scale}); Ctrl-C stops it", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with contextlib.suppress(KeyboardInterrupt):
+        sim.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

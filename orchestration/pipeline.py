@@ -1,0 +1,110 @@
+"""A month's run through the Dagster definitions, in process: what `dvc-index run` and the tests call."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from orchestration.settings import Settings
+
+DAGSTER_YAML = """\
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    default_limit: 1
+"""
+
+
+class MonthFailed(Exception):
+    """A month's run failed; the message says which steps and why."""
+
+
+@dataclass
+class MonthSummary:
+    month: str
+    run_id: str
+    materialized: list[str] = field(default_factory=list)
+    extractions: dict[str, dict] = field(default_factory=dict)
+
+    def render(self) -> str:
+        lines = [f"  {self.month}: run {self.run_id[:8]}, {len(self.materialized)} assets"]
+        for dataset, meta in sorted(self.extractions.items()):
+            lines.append(f"    raw/{dataset}: {meta.get('records', '?'):,} records → {meta.get('path', '')}")
+        return "\n".join(lines)
+
+
+def dagster_instance(settings: Settings) -> dg.DagsterInstance:
+    """The Dagster instance under DAGSTER_HOME (default $DVC_INDEX_HOME/dagster), so runs show in `dagster dev`."""
+    home = settings.dagster_home or settings.home / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return dg.DagsterInstance.get()
+
+
+def _export_paths(settings: Settings) -> None:
+    for name, value in settings.dbt_env().items():
+        os.environ[name] = value
+    settings.raw_dir.mkdir(parents=True, exist_ok=True)
+
+
+def run_months(
+    months: list[str], *, portal_url: str, settings: Settings, full_refresh: bool = False
+) -> list[MonthSummary]:
+    """Extract and build each month in order; stop at the first month that fails."""
+    _export_paths(settings)
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.assets.dbt import warehouse_models
+    from orchestration.assets.ingestion import ingestion_assets
+    from orchestration.dbt_project import dbt_project, prepare_dbt_project
+    from orchestration.resources import PortalResource
+
+    prepare_dbt_project()
+    instance = dagster_instance(settings)
+    resources = {"portal": PortalResource(base_url=portal_url), "dbt": DbtCliResource(project_dir=dbt_project)}
+    summaries = []
+    for month in months:
+        print(f"== {month}: extracting the portal's feeds and building the warehouse", file=sys.stderr, flush=True)
+        result = dg.materialize(
+            [*ingestion_assets, warehouse_models],
+            partition_key=month,
+            resources=resources,
+            instance=instance,
+            raise_on_error=False,
+            tags={"dvc_index/month": month},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "ops": {warehouse_models.op.name: {"config": {"full_refresh": full_refresh}}},
+            },
+        )
+        if not result.success:
+            raise MonthFailed(f"{month} failed:\n" + "\n".join(_failures(result)))
+        summary = MonthSummary(month=month, run_id=result.run_id)
+        for event in result.get_asset_materialization_events():
+            mat = event.asset_materialization
+            key = mat.asset_key.to_user_string()
+            summary.materialized.append(key)
+            if key.startswith("raw/"):
+                summary.extractions[key.removeprefix("raw/")] = {k: v.value for k, v in mat.metadata.items()}
+        summaries.append(summary)
+    return summaries
+
+
+def _failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    lines = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.event_specific_data.error
+            message = error.message.strip() if error else "unknown error"
+            cause = error.cause.message.strip() if error and error.cause else ""
+            lines.append(f"  - {event.step_key}: {message}" + (f" ({cause})" if cause else ""))
+    return lines or ["  - the run failed without a step failure; see the Dagster run log"]
+
+

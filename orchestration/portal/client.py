@@ -1,0 +1,240 @@
+"""HTTP client of the portal's record feeds and published evaluation (PORTAL_API.md).
+
+Transient failures (429, 500, 502, 503, 504, dropped connections, timeouts) are retried with bounded exponential
+backoff that honours `Retry-After`; 400, 401, 403 and 404 fail at once. Errors name the endpoint and the status,
+never the token, which only ever travels in the `Authorization` header.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import tenacity
+
+from orchestration import __version__
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+FEED_PATH = "/api/v1/sync/{dataset}"
+EVALUATION_PATH = "/api/v1/reporting/evaluation/{endpoint}"
+MAX_PAGE_SIZE = 5000
+
+
+class PortalError(Exception):
+    """Base of every error the portal client raises; its message is safe to print."""
+
+
+class PortalRequestError(PortalError):
+    """The portal refused the request (4xx): retrying would not help."""
+
+    def __init__(self, endpoint: str, status: int, detail: str = "") -> None:
+        self.endpoint = endpoint
+        self.status = status
+        hint = {
+            401: "check PORTAL_TOKEN (it was rejected)",
+            403: "the token lacks access to this feed",
+            404: "check PORTAL_BASE_URL and the dataset or period",
+            400: "the request's parameters were refused",
+        }.get(status, "")
+        message = f"portal refused {endpoint} with HTTP {status}"
+        if detail:
+            message += f": {detail}"
+        if hint:
+            message += f" ({hint})"
+        super().__init__(message)
+
+
+class PortalUnavailableError(PortalError):
+    """The portal kept failing transiently until the retry budget ran out."""
+
+    def __init__(self, endpoint: str, attempts: int, last_reason: str) -> None:
+        self.endpoint = endpoint
+        self.attempts = attempts
+        self.last_reason = last_reason
+        super().__init__(
+            f"portal {endpoint} still failing after {attempts} attempts (last: {last_reason}); "
+            "try again later or raise the retry budget"
+        )
+
+
+class _TransientError(Exception):
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff: waits of base, 2×base, 4×base ... capped, or what Retry-After asks."""
+
+    max_attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 120.0
+
+    def backoff(self, attempt: int) -> float:
+        """Wait before retry number `attempt` (1 = the first retry)."""
+        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """One failed attempt that was (or would have been) retried."""
+
+    endpoint: str
+    attempt: int
+    reason: str
+    wait: float
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    dataset: str
+    period: str
+    total: int
+    next_cursor: str | None
+    generated_at: str | None
+    records: list[dict[str, Any]]
+
+
+@dataclass
+class PortalClient:
+    """A session with one portal. Use as a context manager or call `close()`."""
+
+    base_url: str
+    token: str | None = None
+    timeout: float = 60.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    retry_events: list[RetryEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        headers = {"Accept": "application/json", "User-Agent": f"dvc-index/{__version__}"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        self._http = httpx.Client(base_url=self.base_url.rstrip("/"), headers=headers, timeout=self.timeout)
+
+    def __repr__(self) -> str:  # never show the token
+        return f"PortalClient(base_url={self.base_url!r}, token={'***' if self.token else None})"
+
+    def __enter__(self) -> PortalClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- record feeds -------------------------------------------------------------------------------------------
+
+    def feed_url(self, dataset: str) -> str:
+        return f"{self.base_url.rstrip('/')}{FEED_PATH.format(dataset=dataset)}"
+
+    def get_feed_page(self, dataset: str, period: str, cursor: str | None = None, limit: int = 1000) -> FeedPage:
+        """One page of a record feed."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}, got {limit}")
+        params: dict[str, Any] = {"period": period, "limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        path = FEED_PATH.format(dataset=dataset)
+        body = self._request("GET", path, params=params)
+        try:
+            return FeedPage(
+                dataset=body.get("dataset", dataset),
+                period=body.get("period", period),
+                total=int(body["total"]),
+                next_cursor=body.get("next_cursor"),
+                generated_at=body.get("generated_at"),
+                records=list(body["data"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PortalError(f"portal {path} answered without a valid page ({exc!r}): is this a portal?") from exc
+
+    # -- published evaluation -----------------------------------------------------------------------------------
+
+    def post_evaluation(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One call of the published evaluation API; returns the whole JSON response."""
+        return self._request("POST", EVALUATION_PATH.format(endpoint=endpoint), json=body)
+
+    # -- transport ----------------------------------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        endpoint = f"{method} {path}"
+        attempts = 0
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            delay = self.retry.backoff(state.attempt_number)
+            if isinstance(exc, _TransientError) and exc.retry_after is not None:
+                delay = min(self.retry.max_retry_after, max(0.0, exc.retry_after))
+            return delay
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            reason = exc.reason if isinstance(exc, _TransientError) else repr(exc)
+            wait_s = state.upcoming_sleep
+            self.retry_events.append(RetryEvent(endpoint, state.attempt_number, reason, wait_s))
+            log.warning("%s failed (%s); retry %d in %.1fs", endpoint, reason, state.attempt_number, wait_s)
+
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_TransientError),
+            stop=tenacity.stop_after_attempt(self.retry.max_attempts),
+            wait=wait,
+            sleep=self.sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    return self._once(method, path, endpoint, **kwargs)
+        except _TransientError as exc:
+            raise PortalUnavailableError(endpoint, attempts, exc.reason) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _once(self, method: str, path: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise _TransientError(f"timeout after {self.timeout:g}s ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise _TransientError(f"connection failed ({type(exc).__name__})") from None
+        status = response.status_code
+        if status in RETRYABLE_STATUSES:
+            raise _TransientError(f"HTTP {status}", _retry_after(response))
+        if status >= 400:
+            raise PortalRequestError(endpoint, status, _error_detail(response))
+        try:
+            return response.json()
+        except ValueError:
+            raise _TransientError(f"HTTP {status} with a body that is not JSON") from None
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None  # an HTTP date: fall back to the backoff
+
+
+def _error_detail(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        return str(body.get("message") or body.get("code") or "")[:200]
+    return ""

@@ -1,0 +1,52 @@
+"""Configuration by environment variables, one place for each (ARCHITECTURE.md, "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths and endpoints of one dvc-index installation."""
+
+    home: Path
+    duckdb_path: Path
+    portal_base_url: str | None
+    portal_token: str | None
+    dagster_home: Path | None
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.home / "raw"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.home / "releases"
+
+    @property
+    def quality_dir(self) -> Path:
+        return self.home / "quality"
+
+    def dbt_env(self) -> dict[str, str]:
+        """Environment that dbt's profiles.yml and sources read (absolute paths, never the token)."""
+        return {"DVC_INDEX_HOME": str(self.home), "DUCKDB_PATH": str(self.duckdb_path)}
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings from the environment, with the documented defaults."""
+    env = os.environ if environ is None else environ
+    home = Path(env.get("DVC_INDEX_HOME") or REPO_ROOT / "data").resolve()
+    duckdb_path = Path(env.get("DUCKDB_PATH") or home / "warehouse.duckdb").resolve()
+    dagster_home = env.get("DAGSTER_HOME")
+    return Settings(
+        home=home,
+        duckdb_path=duckdb_path,
+        portal_base_url=env.get("PORTAL_BASE_URL") or None,
+        portal_token=env.get("PORTAL_TOKEN") or None,
+        dagster_home=Path(dagster_home).resolve() if dagster_home else None,
+    )

@@ -1,0 +1,158 @@
+"""Landing a feed into the immutable raw zone, over HTTP against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from orchestration.landing import (
+    INPROGRESS,
+    FeedExtractor,
+    IncompleteExtractionError,
+    as_text,
+    list_extractions,
+    period_dir,
+    sha256_of,
+)
+from orchestration.portal.client import PortalClient, RetryPolicy
+from tests.conftest import AS_OF
+from tests.extraction.helpers import landed_records, landed_table, only_extraction, tree_digest
+
+PERIOD = "2025-07"
+FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
+
+
+def extractor(sim, raw_dir: Path, page_size: int = 200, **kwargs) -> FeedExtractor:
+    client = PortalClient(sim.url, retry=FAST_RETRY)
+    return FeedExtractor(client, raw_dir, page_size=page_size, **kwargs)
+
+
+def served_rows(portal_data, dataset: str, period: str) -> list[dict]:
+    feed = portal_data.feed(dataset, period, AS_OF)
+    return feed.rows(0, len(feed))
+
+
+def test_every_record_of_a_period_lands_exactly_once_across_pages(simulator, portal_data, tmp_path):
+    feed = portal_data.feed("dossiers", PERIOD, AS_OF)
+    assert len(feed) > 600, "the test needs several pages"
+    result = extractor(simulator, tmp_path).extract("dossiers", PERIOD)
+    assert result.pages == -(-len(feed) // 200)
+    assert result.distinct_keys == result.total_reported == feed.total
+    landed = landed_records(result.path)
+    served = served_rows(portal_data, "dossiers", PERIOD)
+    assert len(landed) == len(served)  # duplicated records in the feed are landed as served
+    assert [r["MaHoSo"] for r in landed] == [r["MaHoSo"] for r in served]
+    for got, want in zip(landed, served, strict=True):
+        assert {k: v for k, v in got.items() if k != "_record_key"} == {
+            k: as_text(want.get(k)) for k in got if k != "_record_key"
+        }
+
+
+def test_manifest_names_url_parameters_counts_and_hashes(simulator, tmp_path):
+    result = extractor(simulator, tmp_path).extract("units", PERIOD)
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    assert manifest["url"] == f"{simulator.url}/api/v1/sync/units"
+    assert manifest["parameters"] == {"period": PERIOD, "limit": 200}
+    assert manifest["record_count"] == sum(f["rows"] for f in manifest["files"])
+    assert manifest["extracted_at"] == result.extraction_id
+    assert result.path.name == f"extracted_at={result.extraction_id}"
+    for entry in manifest["files"]:
+        assert sha256_of(result.path / entry["path"]) == entry["sha256"]
+    assert not (period_dir(tmp_path, "units", PERIOD) / INPROGRESS).exists()
+
+
+def test_nested_lists_land_as_json_text_and_numbers_as_their_text(simulator, tmp_path):
+    result = extractor(simulator, tmp_path).extract("dossiers", PERIOD)
+    table = landed_table(result.path)
+    history = table.column("QuaTrinhXuLy").to_pylist()
+    assert all(json.loads(h) is not None for h in history if h is not None)
+    for name in table.column_names:
+        if name not in {"_page", "_row"}:
+            assert str(table.schema.field(name).type) == "string", name
+
+
+def test_a_rerun_adds_an_extraction_and_leaves_the_first_byte_identical(simulator, tmp_path):
+    first = extractor(simulator, tmp_path).extract("procedures", PERIOD)
+    before = tree_digest(first.path)
+    second = extractor(simulator, tmp_path).extract("procedures", PERIOD)
+    assert second.path != first.path
+    assert tree_digest(first.path) == before
+    assert list_extractions(tmp_path, "procedures", PERIOD) == sorted([first.path, second.path])
+    assert landed_records(first.path) == landed_records(second.path)
+
+
+def test_records_shifting_while_paging_restart_the_extraction(simulator, portal_data, tmp_path):
+    httpx.post(
+        f"{simulator.url}/_sim/faults", json={"kind": "shift", "path": "/api/v1/sync/dossiers", "after": 1}
+    ).raise_for_status()
+    result = extractor(simulator, tmp_path).extract("dossiers", PERIOD)
+    assert result.distinct_keys == result.total_reported
+    assert [r["MaHoSo"] for r in landed_records(result.path)] == [
+        r["MaHoSo"] for r in served_rows(portal_data, "dossiers", PERIOD)
+    ]
+    assert len(list_extractions(tmp_path, "dossiers", PERIOD)) == 1
+
+
+def test_an_extraction_that_never_adds_up_fails_and_lands_nothing(simulator, tmp_path):
+    httpx.post(
+        f"{simulator.url}/_sim/faults",
+        json={"kind": "shift", "path": "/api/v1/sync/dossiers", "after": 1, "times": None},
+    ).raise_for_status()
+    with pytest.raises(IncompleteExtractionError, match=r"dossiers 2025-07: received \d+ distinct keys"):
+        extractor(simulator, tmp_path, max_restarts=1).extract("dossiers", PERIOD)
+    assert list_extractions(tmp_path, "dossiers", PERIOD) == []
+
+
+KILLABLE_EXTRACTION = """
+import sys
+from pathlib import Path
+from orchestration.landing import FeedExtractor
+from orchestration.portal.client import PortalClient
+FeedExtractor(PortalClient(sys.argv[1]), Path(sys.argv[2]), page_size=100).extract("dossiers", sys.argv[3])
+"""
+
+
+def test_an_extraction_killed_midway_resumes_and_lands_the_same_records(simulator, tmp_path):
+    # Every page after the third is slow, so the process is surely killed in the middle of paging.
+    httpx.post(
+        f"{simulator.url}/_sim/faults",
+        json={"kind": "slow", "path": "/api/v1/sync/dossiers", "after": 3, "times": None, "delay": 0.3},
+    ).raise_for_status()
+    killed_dir = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLABLE_EXTRACTION, simulator.url, str(killed_dir), PERIOD],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    checkpoint = None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = list((period_dir(killed_dir, "dossiers", PERIOD) / INPROGRESS).glob("*/checkpoint.json"))
+        if found and json.loads(found[0].read_text())["pages"] >= 4:
+            checkpoint = found[0]
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert checkpoint is not None, "the extraction never got going"
+    assert list_extractions(killed_dir, "dossiers", PERIOD) == [], "a partial extraction must not be visible"
+    pages_before = json.loads(checkpoint.read_text())["pages"]
+
+    httpx.delete(f"{simulator.url}/_sim/faults").raise_for_status()
+    resumed = extractor(simulator, killed_dir, page_size=100).extract("dossiers", PERIOD)
+    assert resumed.resumed
+    assert resumed.extraction_id in checkpoint.parent.name
+    assert json.loads((resumed.path / "manifest.json").read_text())["resumed"] is True
+    assert pages_before < resumed.pages
+
+    clean = extractor(simulator, tmp_path / "clean", page_size=100).extract("dossiers", PERIOD)
+    assert landed_records(resumed.path) == landed_records(clean.path)
+    assert only_extraction(killed_dir, "dossiers", PERIOD) == resumed.path
