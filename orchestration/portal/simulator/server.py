@@ -24,9 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from orchestration.portal.simulator.generator import DATASETS, PortalData, SimulatorConfig
-
 from orchestration.portal.simulator.faults import FaultPlan, FaultRule
+from orchestration.portal.simulator.generator import DATASETS, PortalData, SimulatorConfig
 
 log = logging.getLogger(__name__)
 
