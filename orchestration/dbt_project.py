@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 from dagster_dbt import DbtProject
 
@@ -11,6 +13,12 @@ from orchestration.settings import DBT_PROJECT_DIR, load_settings
 # profiles.yml reads these; give dbt absolute paths wherever it is started from.
 for _name, _value in load_settings().dbt_env().items():
     os.environ.setdefault(_name, _value)
+
+# dbt is installed beside this interpreter; find it even when the virtualenv is not activated.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+_bin = str(Path(sys.executable).parent)
+if _bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 

@@ -10,7 +10,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import warehouse_models
 from orchestration.assets.ingestion import ingestion_assets
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from orchestration.resources import PortalResource
 
 monthly_job = dg.define_asset_job(
@@ -25,6 +25,6 @@ defs = dg.Definitions(
     jobs=[monthly_job],
     resources={
         "portal": PortalResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     },
 )

@@ -9,7 +9,7 @@ VN_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 # end_offset=1 includes the running month, which the method evaluates at the extraction time.
 monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=f"{FIRST_MONTH}-01", timezone=VN_TIMEZONE, end_offset=1, fmt="%Y-%m"
+    start_date=FIRST_MONTH, timezone=VN_TIMEZONE, end_offset=1, fmt="%Y-%m"
 )
 
 

@@ -63,12 +63,12 @@ def run_months(
 
     from orchestration.assets.dbt import warehouse_models
     from orchestration.assets.ingestion import ingestion_assets
-    from orchestration.dbt_project import dbt_project, prepare_dbt_project
+    from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project, prepare_dbt_project
     from orchestration.resources import PortalResource
 
     prepare_dbt_project()
     instance = dagster_instance(settings)
-    resources = {"portal": PortalResource(base_url=portal_url), "dbt": DbtCliResource(project_dir=dbt_project)}
+    resources = {"portal": PortalResource(base_url=portal_url), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)}
     summaries = []
     for month in months:
         print(f"== {month}: extracting the portal's feeds and building the warehouse", file=sys.stderr, flush=True)
@@ -88,7 +88,7 @@ def run_months(
             raise MonthFailed(f"{month} failed:\n" + "\n".join(_failures(result)))
         summary = MonthSummary(month=month, run_id=result.run_id)
         for event in result.get_asset_materialization_events():
-            mat = event.asset_materialization
+            mat = event.event_specific_data.materialization
             key = mat.asset_key.to_user_string()
             summary.materialized.append(key)
             if key.startswith("raw/"):

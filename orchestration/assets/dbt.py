@@ -1,6 +1,5 @@
 """The warehouse: dbt models in DuckDB, staging → intermediate → marts, built per month."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping

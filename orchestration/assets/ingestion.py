@@ -1,6 +1,5 @@
 """Ingestion: one asset per portal feed, landing each month into the immutable raw zone."""
 
-from __future__ import annotations
 
 import dagster as dg
 

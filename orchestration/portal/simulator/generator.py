@@ -20,8 +20,9 @@ How the data are made:
   record keeps its defect when a month is restated. Kinds per feed: dossiers: duplicate_record,
   unparseable_date, unknown_procedure, negative_fee (only on records with a fee list); petitions: duplicate_record,
   unparseable_date, unknown_procedure (only on petitions with a procedure); ratings: duplicate_record,
-  unparseable_date; procedures: duplicate_record, unknown_procedure; publication-decisions: duplicate_record,
-  unparseable_date, unknown_procedure; units and report-counts: duplicate_record only (so the structure stays
+  unparseable_date; procedures and publication-decisions: duplicate_record (and unparseable_date for decisions),
+  not unknown_procedure: the catalogue defines which codes exist, and a decision may name a procedure not yet (or
+  no longer) in it, so an unknown code cannot be told there; units and report-counts: duplicate_record only (so the structure stays
   usable). Row order is by key as generated (a defect that alters a key field does not move the row).
 - Quality: every unit has a latent quality per month (structure.quality_at); every share that the methodology
   scores (on-time, online, payment, digitisation, VNeID, sync, ratings, petitions, publication) is a function of
@@ -65,8 +66,8 @@ NA = np.int64(-1)
 
 DEFECT_KINDS = {
     "units": ("duplicate_record",),
-    "procedures": ("duplicate_record", "unknown_procedure"),
-    "publication-decisions": ("duplicate_record", "unparseable_date", "unknown_procedure"),
+    "procedures": ("duplicate_record",),
+    "publication-decisions": ("duplicate_record", "unparseable_date"),
     "dossiers": ("duplicate_record", "unparseable_date", "unknown_procedure", "negative_fee"),
     "petitions": ("duplicate_record", "unparseable_date", "unknown_procedure"),
     "ratings": ("duplicate_record", "unparseable_date"),

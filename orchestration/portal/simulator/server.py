@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from orchestration.portal.simulator import evaluation
 from orchestration.portal.simulator.faults import FaultPlan, FaultRule
 from orchestration.portal.simulator.generator import DATASETS, PortalData, SimulatorConfig
 
@@ -192,6 +193,14 @@ def _make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
                 if method == "GET" and path.startswith(FEED_PREFIX):
                     dataset = path[len(FEED_PREFIX) :].strip("/")
                     self._send(200, sim.feed_page(dataset, query, fault))
+                    return
+                if method == "POST" and path.startswith(EVALUATION_PREFIX):
+                    endpoint = path[len(EVALUATION_PREFIX) :].strip("/")
+                    try:
+                        data = evaluation.respond(sim.data, endpoint, body, as_of=sim.as_of)
+                    except ValueError as exc:
+                        raise _HttpError(400, "BAD_REQUEST", str(exc)) from None
+                    self._send(200, {"code": "OK", "data": data})
                     return
                 raise _HttpError(404, "NOT_FOUND", f"no endpoint {method} {path}")
             except _HttpError as exc:

@@ -1,0 +1,208 @@
+{#-
+    Dossiers: parsed and checked, with their nested lists parsed into lists of structs for the child models.
+    The quarantine rule is macros/quarantine.sql. Of the applicant's personal fields only the ID number is
+    read, and only to compute applicant_key; the name, phone and address are never read.
+-#}
+
+with
+
+source as (
+
+    select *
+    from {{ portal_records('dossiers', [
+        'MaHoSo', 'MaTTHC', 'MaDonViXuLy', 'KenhThucHien', 'LoaiDoiTuong', 'SoGiayToChuHoSo',
+        'NgayNopHoSo', 'NgayTiepNhan', 'NgayHenTra', 'NgayKetThucXuLy', 'NgayTra', 'NgayTuChoi',
+        'TrangThaiHoSo', 'QuaTrinhXuLy', 'DanhSachHoSoBoSung', 'TaiLieuNop', 'DanhSachGiayToKetQua',
+        'DanhSachLePhi', 'DuocThanhToanTrucTuyen', 'TaiKhoanDuocXacThucVoiVNeID', 'DSKetNoiCSDL', 'DongBoDVCQG',
+        'NgayCapNhat'
+    ]) }}
+
+),
+
+enum_maps as (
+
+    {{ enum_maps(['dossier_status']) }}
+
+),
+
+{#- Procedures of each period's catalogue that staging keeps: the reference of unknown_procedure. -#}
+procedure_catalogue as (
+
+    select distinct
+        period,
+        procedure_id
+    from {{ ref('base_portal__procedures') }}
+    where len(quarantine_issues) = 0
+
+),
+
+parsed as (
+
+    select
+        source.* exclude ("SoGiayToChuHoSo"),
+        {{ portal_text('source."MaHoSo"') }} as dossier_id,
+        {{ portal_text('source."MaTTHC"') }} as procedure_id,
+        procedure_catalogue.procedure_id is not null as is_known_procedure,
+        {{ portal_text('source."MaDonViXuLy"') }} as unit_id,
+        {{ decode_enum('dossier_channel', 'source."KenhThucHien"') }} as channel,
+        {{ decode_enum('dossier_applicant_type', 'source."LoaiDoiTuong"') }} as applicant_type,
+        {{ pseudonymise('source."SoGiayToChuHoSo"') }} as applicant_key,
+        {{ portal_timestamp('source."NgayNopHoSo"') }} as submitted_at,
+        {{ portal_timestamp('source."NgayTiepNhan"') }} as received_at,
+        {{ portal_timestamp('source."NgayHenTra"') }} as due_at,
+        {{ portal_timestamp('source."NgayKetThucXuLy"') }} as processing_ended_at,
+        {{ portal_timestamp('source."NgayTra"') }} as returned_at,
+        {{ portal_timestamp('source."NgayTuChoi"') }} as refused_at,
+        {{ decode_enum('dossier_status', 'source."TrangThaiHoSo"') }} as status,
+        {{ decode_enum('online_payment', 'source."DuocThanhToanTrucTuyen"') }} as online_payment,
+        {{ portal_flag('source."TaiKhoanDuocXacThucVoiVNeID"') }} as is_applicant_verified_with_vneid,
+        {{ portal_flag('source."DongBoDVCQG"') }} as is_synced_to_national_portal,
+        {{ portal_timestamp('source."NgayCapNhat"') }} as updated_at,
+        list_transform(
+            {{ portal_json_list('source."QuaTrinhXuLy"', ['TrangThai', 'ThoiDiem']) }},
+            lambda item: {
+                'status': dossier_status_map[trim(item.TrangThai)],
+                'changed_at': {{ portal_timestamp('item.ThoiDiem') }},
+                'raw_status': item.TrangThai,
+                'raw_changed_at': item.ThoiDiem
+            }
+        ) as status_history,
+        list_transform(
+            {{ portal_json_list('source."DanhSachHoSoBoSung"', ['NgayYeuCau', 'NgayHoanThanh']) }},
+            lambda item: {
+                'requested_at': {{ portal_timestamp('item.NgayYeuCau') }},
+                'completed_at': {{ portal_timestamp('item.NgayHoanThanh') }},
+                'raw_requested_at': item.NgayYeuCau,
+                'raw_completed_at': item.NgayHoanThanh
+            }
+        ) as supplements,
+        list_transform(
+            {{ portal_json_list('source."TaiLieuNop"', ['MaThanhPhanHoSo', 'DuocSoHoa', 'DuocTaiSuDung', 'DuocLayTuKhoDMQG']) }},
+            lambda item: {
+                'component_code': {{ portal_text('item.MaThanhPhanHoSo') }},
+                'is_digitized': {{ portal_flag('item.DuocSoHoa') }},
+                'is_reused': {{ portal_flag('item.DuocTaiSuDung') }},
+                'is_from_personal_data_store': {{ portal_flag('item.DuocLayTuKhoDMQG') }},
+                'raw_is_digitized': item.DuocSoHoa,
+                'raw_is_reused': item.DuocTaiSuDung,
+                'raw_is_from_personal_data_store': item.DuocLayTuKhoDMQG
+            }
+        ) as components,
+        list_transform(
+            {{ portal_json_list('source."DanhSachGiayToKetQua"', ['MaGiayToKetQua', 'DuongDanTepTinKetQua']) }},
+            lambda item: {
+                'result_document_code': {{ portal_text('item.MaGiayToKetQua') }},
+                'result_file_url': {{ portal_text('item.DuongDanTepTinKetQua') }}
+            }
+        ) as results,
+        list_transform(
+            {{ portal_json_list('source."DanhSachLePhi"', ['MaPhiLePhi', 'Gia']) }},
+            lambda item: {
+                'fee_code': {{ portal_text('item.MaPhiLePhi') }},
+                'amount_vnd': {{ portal_number('item.Gia') }},
+                'raw_amount': item.Gia
+            }
+        ) as fees,
+        list_transform(
+            {{ portal_json_list('source."DSKetNoiCSDL"', ['MaCSDL']) }},
+            lambda item: {
+                'database_code': {{ portal_text('item.MaCSDL') }}
+            }
+        ) as database_links
+
+    from source
+    cross join enum_maps
+    left join procedure_catalogue
+        on source.period = procedure_catalogue.period
+        and {{ portal_text('source."MaTTHC"') }} = procedure_catalogue.procedure_id
+
+),
+
+checked as (
+
+    select
+        *,
+        {{ quarantine_issues([
+            quarantine_missing_key('MaHoSo', 'dossier_id'),
+            quarantine_issue('duplicate_record', 'MaHoSo', duplicate_rank(['dossier_id']) ~ ' > 1', 'dossier_id'),
+            quarantine_issue('unknown_procedure', 'MaTTHC', 'not is_known_procedure', '"MaTTHC"'),
+            quarantine_unparsed('invalid_enum', 'KenhThucHien', 'channel'),
+            quarantine_unparsed('invalid_enum', 'LoaiDoiTuong', 'applicant_type'),
+            quarantine_unparsed('unparseable_date', 'NgayNopHoSo', 'submitted_at'),
+            quarantine_unparsed('unparseable_date', 'NgayTiepNhan', 'received_at'),
+            quarantine_unparsed('unparseable_date', 'NgayHenTra', 'due_at'),
+            quarantine_unparsed('unparseable_date', 'NgayKetThucXuLy', 'processing_ended_at'),
+            quarantine_unparsed('unparseable_date', 'NgayTra', 'returned_at'),
+            quarantine_unparsed('unparseable_date', 'NgayTuChoi', 'refused_at'),
+            quarantine_unparsed('invalid_enum', 'TrangThaiHoSo', 'status'),
+            quarantine_unparsed('invalid_enum', 'DuocThanhToanTrucTuyen', 'online_payment'),
+            quarantine_unparsed('invalid_enum', 'TaiKhoanDuocXacThucVoiVNeID', 'is_applicant_verified_with_vneid'),
+            quarantine_unparsed('invalid_enum', 'DongBoDVCQG', 'is_synced_to_national_portal'),
+            quarantine_unparsed('unparseable_date', 'NgayCapNhat', 'updated_at'),
+            quarantine_issue('unparseable_json', 'QuaTrinhXuLy', is_bad_json_list('"QuaTrinhXuLy"'), '"QuaTrinhXuLy"'),
+            quarantine_nested('invalid_enum', 'QuaTrinhXuLy.TrangThai', 'status_history',
+                portal_text('item.raw_status') ~ ' is not null and item.status is null', 'raw_status'),
+            quarantine_nested('unparseable_date', 'QuaTrinhXuLy.ThoiDiem', 'status_history',
+                portal_text('item.raw_changed_at') ~ ' is not null and item.changed_at is null', 'raw_changed_at'),
+            quarantine_issue('unparseable_json', 'DanhSachHoSoBoSung', is_bad_json_list('"DanhSachHoSoBoSung"'), '"DanhSachHoSoBoSung"'),
+            quarantine_nested('unparseable_date', 'DanhSachHoSoBoSung.NgayYeuCau', 'supplements',
+                portal_text('item.raw_requested_at') ~ ' is not null and item.requested_at is null', 'raw_requested_at'),
+            quarantine_nested('unparseable_date', 'DanhSachHoSoBoSung.NgayHoanThanh', 'supplements',
+                portal_text('item.raw_completed_at') ~ ' is not null and item.completed_at is null', 'raw_completed_at'),
+            quarantine_issue('unparseable_json', 'TaiLieuNop', is_bad_json_list('"TaiLieuNop"'), '"TaiLieuNop"'),
+            quarantine_nested('invalid_enum', 'TaiLieuNop.DuocSoHoa', 'components',
+                portal_text('item.raw_is_digitized') ~ ' is not null and item.is_digitized is null', 'raw_is_digitized'),
+            quarantine_nested('invalid_enum', 'TaiLieuNop.DuocTaiSuDung', 'components',
+                portal_text('item.raw_is_reused') ~ ' is not null and item.is_reused is null', 'raw_is_reused'),
+            quarantine_nested('invalid_enum', 'TaiLieuNop.DuocLayTuKhoDMQG', 'components',
+                portal_text('item.raw_is_from_personal_data_store') ~ ' is not null and item.is_from_personal_data_store is null',
+                'raw_is_from_personal_data_store'),
+            quarantine_issue('unparseable_json', 'DanhSachGiayToKetQua', is_bad_json_list('"DanhSachGiayToKetQua"'), 'null'),
+            quarantine_issue('unparseable_json', 'DanhSachLePhi', is_bad_json_list('"DanhSachLePhi"'), '"DanhSachLePhi"'),
+            quarantine_nested('unparseable_number', 'DanhSachLePhi.Gia', 'fees',
+                portal_text('item.raw_amount') ~ ' is not null and item.amount_vnd is null', 'raw_amount'),
+            quarantine_nested('negative_fee', 'DanhSachLePhi.Gia', 'fees', 'item.amount_vnd < 0', 'raw_amount'),
+            quarantine_issue('unparseable_json', 'DSKetNoiCSDL', is_bad_json_list('"DSKetNoiCSDL"'), '"DSKetNoiCSDL"'),
+        ]) }} as quarantine_issues
+
+    from parsed
+
+),
+
+final as (
+
+    select
+        'dossiers' as dataset,
+        period,
+        extracted_at,
+        coalesce(_record_key, dossier_id) as record_key,
+        dossier_id,
+        procedure_id,
+        unit_id,
+        channel,
+        applicant_type,
+        applicant_key,
+        submitted_at,
+        received_at,
+        due_at,
+        processing_ended_at,
+        returned_at,
+        refused_at,
+        status,
+        online_payment,
+        is_applicant_verified_with_vneid,
+        is_synced_to_national_portal,
+        updated_at,
+        status_history,
+        supplements,
+        components,
+        results,
+        fees,
+        database_links,
+        quarantine_issues
+
+    from checked
+
+)
+
+select * from final
