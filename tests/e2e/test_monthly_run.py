@@ -141,7 +141,8 @@ def test_running_a_month_again_is_idempotent(warehouse_run):
 
 def test_cli_runs_a_month_on_the_embedded_simulator(tmp_path):
     env = {**os.environ, "DVC_INDEX_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
-    env.pop("PORTAL_BASE_URL", None)
+    for inherited in ("PORTAL_BASE_URL", "DUCKDB_PATH", "PORTAL_TOKEN"):
+        env.pop(inherited, None)
     proc = subprocess.run(
         [sys.executable, "-m", "orchestration.cli", "run", "--month", "2025-07", "--scale", "tiny"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
@@ -156,6 +157,7 @@ def test_cli_fails_clearly_on_a_rejected_token_and_never_prints_it(portal_data, 
     canary = "canary-PORTAL-TOKEN-0d6f2b"
     env = {**os.environ, "DVC_INDEX_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster"),
            "PORTAL_TOKEN": canary}
+    env.pop("DUCKDB_PATH", None)
     with PortalSimulator(TEST_CONFIG, data=portal_data, as_of=AS_OF, token="the-right-token") as sim:
         proc = subprocess.run(
             [sys.executable, "-m", "orchestration.cli", "run", "--month", "2025-07", "--portal-url", sim.url],

@@ -78,6 +78,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration import calendar as vncal
+from orchestration.portal.simulator.generator import RATING, S_RECV, S_RET, S_S1, S_S1D, S_S2, S_S2D, S_TERM
 
 VN_TZ = timezone(timedelta(hours=7))
 
@@ -1034,8 +1035,6 @@ def load_records(data, period: Period, as_of: datetime, route: str = "columnar")
     ``route='columnar'`` reads the generator's internal frames (the same data as the served rows, fast);
     ``route='json'`` renders every row and parses it as a client would (slow; for tests).
     """
-    from orchestration.portal.simulator.generator import DEFECT_KINDS  # noqa: F401 - documents the defect kinds
-
     now = _local(as_of)
     first = data.first_period
     months = [(y, m) for y, m in period.months(now) if (y, m) >= first]
@@ -1109,8 +1108,6 @@ def load_records(data, period: Period, as_of: datetime, route: str = "columnar")
                                                                             keep="last")
     # dossiers, supplements, ratings, petitions
     dos, sup, rat, pet = [], [], [], []
-    from orchestration.portal.simulator.generator import S_RECV, S_RET, S_S1, S_S1D, S_S2, S_S2D, S_TERM
-
     def key(uid, day, seq):
         return uid.astype(np.int64) * 10**10 + day.astype("datetime64[D]").astype(np.int64) * 10**4 + seq
 
@@ -1150,8 +1147,7 @@ def load_records(data, period: Period, as_of: datetime, route: str = "columnar")
             ok = f["_defect"] != 2
             rat.append(pd.DataFrame({"dossier_id": key(f["uid"][ok], f["day"][ok], f["seq"][ok]),
                                      "rated_at": _sec_to_dt(f["t"][ok]),
-                                     "result": np.array(("RAT_HAI_LONG", "HAI_LONG", "BINH_THUONG", "KHONG_HAI_LONG",
-                                                         "RAT_KHONG_HAI_LONG"), dtype=object)[f["res"][ok]]}))
+                                     "result": np.array(RATING, dtype=object)[f["res"][ok]]}))
         for f in _frames(feed("petitions", ym)):
             ok = ~np.isin(f["_defect"], (2, 3))
             sl = f["slots"][ok]
