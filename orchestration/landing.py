@@ -36,6 +36,12 @@ FEEDS: dict[str, tuple[str, ...]] = {
     "ratings": ("MaHoSo", "NgayDanhGia"),
     "report-counts": ("MaDinhDanh", "Ky"),
 }
+# The published evaluation (PORTAL_API.md §2) lands as one record per response page, kept whole.
+EVALUATION = "evaluation"
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    **FEEDS,
+    EVALUATION: ("endpoint", "timeType", "block", "rootDepartmentId", "currentPage"),
+}
 INPROGRESS = "_inprogress"
 CHECKPOINT = "checkpoint.json"
 MANIFEST = "manifest.json"
@@ -80,7 +86,7 @@ def records_to_table(
     records: list[dict[str, Any]], *, dataset: str, period: str, extraction_id: str, page: int
 ) -> pa.Table:
     """Records of one page as an Arrow table of string columns plus the metadata columns."""
-    key_fields = FEEDS[dataset]
+    key_fields = KEY_FIELDS[dataset]
     fields: dict[str, None] = {}
     for rec in records:
         for name in rec:
@@ -174,10 +180,7 @@ class FeedExtractor:
             table = records_to_table(
                 page.records, dataset=dataset, period=period, extraction_id=extraction_id, page=page_no
             )
-            part = work / f"part-{page_no:05d}.parquet"
-            tmp = part.with_suffix(".parquet.tmp")
-            pq.write_table(table, tmp, compression="zstd")
-            os.replace(tmp, part)
+            write_part(work, table, page_no)
             checkpoint.update(
                 pages=page_no + 1,
                 next_cursor=page.next_cursor,
@@ -267,13 +270,7 @@ class FeedExtractor:
             "client": f"dvc-index {__version__}",
         }
         (work / CHECKPOINT).unlink()
-        _write_json_atomic(work / MANIFEST, manifest)
-        final = base / f"extracted_at={extraction_id}"
-        os.rename(work, final)  # atomic: readers see the whole extraction or none of it
-        _fsync_dir(base)
-        inprogress = base / INPROGRESS
-        if inprogress.exists() and not any(inprogress.iterdir()):
-            inprogress.rmdir()
+        final = publish_extraction(work, base, manifest)
         return ExtractionResult(
             dataset=dataset,
             period=period,
@@ -286,6 +283,34 @@ class FeedExtractor:
             resumed=resumed,
             seconds=time.monotonic() - started,
         )
+
+
+def publish_extraction(work: Path, base: Path, manifest: dict[str, Any]) -> Path:
+    """Write the manifest and move a complete extraction from `_inprogress/` into place, atomically."""
+    _write_json_atomic(work / MANIFEST, manifest)
+    final = base / f"extracted_at={manifest['extracted_at']}"
+    os.rename(work, final)  # atomic: readers see the whole extraction or none of it
+    _fsync_dir(base)
+    inprogress = base / INPROGRESS
+    if inprogress.exists() and not any(inprogress.iterdir()):
+        inprogress.rmdir()
+    return final
+
+
+def describe_parts(work: Path) -> list[dict[str, Any]]:
+    """Name, row count and SHA-256 of each part of an extraction, for its manifest."""
+    return [
+        {"path": p.name, "rows": pq.read_metadata(p).num_rows, "sha256": sha256_of(p)}
+        for p in sorted(work.glob("part-*.parquet"))
+    ]
+
+
+def write_part(work: Path, table: pa.Table, page: int) -> Path:
+    part = work / f"part-{page:05d}.parquet"
+    tmp = part.with_suffix(".parquet.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, part)
+    return part
 
 
 def list_extractions(raw_dir: Path, dataset: str, period: str) -> list[Path]:

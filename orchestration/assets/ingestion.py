@@ -3,7 +3,8 @@
 
 import dagster as dg
 
-from orchestration.landing import FEEDS, FeedExtractor, dataset_dir_name
+from orchestration.evaluation_landing import EvaluationExtractor
+from orchestration.landing import EVALUATION, FEEDS, FeedExtractor, dataset_dir_name
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import PortalResource
 from orchestration.settings import load_settings
@@ -53,4 +54,30 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
     return _ingest
 
 
-ingestion_assets = [build_ingestion_asset(dataset) for dataset in FEEDS]
+@dg.asset(
+    key=raw_asset_key(EVALUATION),
+    partitions_def=monthly_partitions,
+    group_name="ingestion",
+    kinds={"python", "parquet"},
+    description="The portal's published evaluation of the month (PORTAL_API.md §2): every endpoint for the nation's "
+    "provinces and ministries and for each of them as the root of its subordinate units, kept whole as it came.",
+)
+def raw_evaluation(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
+    settings = load_settings()
+
+    def progress(step: str, pages: int) -> None:
+        context.log.info(f"evaluation {context.partition_key}: {step} ({pages:,} pages)")
+
+    with portal.client() as client:
+        result = EvaluationExtractor(client, settings.raw_dir, progress=progress).extract(context.partition_key)
+    return dg.MaterializeResult(
+        metadata={
+            "extraction": result.extraction_id,
+            "path": dg.MetadataValue.path(str(result.path)),
+            "pages": result.record_count,
+            "seconds": round(result.seconds, 1),
+        }
+    )
+
+
+ingestion_assets = [*(build_ingestion_asset(dataset) for dataset in FEEDS), raw_evaluation]

@@ -1261,6 +1261,25 @@ def _int_field(body: dict, name: str, default: int, lo: int = 1, hi: int = 10_00
     return v
 
 
+_VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _view_of(data, period: Period, as_of: datetime) -> _View:
+    """The response view of a period, cached like ``evaluation_of`` (a month's walk asks for it hundreds of times)."""
+    key = (period, _local(as_of).floor("min"))
+    with _CACHE_LOCK:
+        views = _VIEWS.setdefault(data, OrderedDict())
+        if key in views:
+            views.move_to_end(key)
+            return views[key]
+    view = _View(data, period, as_of)
+    with _CACHE_LOCK:
+        views[key] = view
+        while len(views) > _CACHE_SIZE:
+            views.popitem(last=False)
+    return view
+
+
 class _View:
     """An evaluated period ready for responses: the table, its groups, the units and the previous period."""
 
@@ -1270,11 +1289,13 @@ class _View:
         self.table = ev.table
         self.end_in_force = ev.end_in_force
         self.depth = ev.depth
-        self.by = self.table.set_index(["unit_code", "criterion"])
+        # plain dicts: a response reads hundreds of cells, and pandas row access costs ~0.1 ms each
+        self.by = {(r["unit_code"], r["criterion"]): r for r in self.table.to_dict("records")}
         self.groups = group_points(self.table)
         self.extra = ev.extra
         units = self.table.drop_duplicates("unit_code").set_index("unit_code")
         self.units = units
+        self.unit_rows = units.to_dict("index")
         self.prev_groups = None
         prev = period.previous()
         try:
@@ -1284,7 +1305,7 @@ class _View:
             self.prev_groups = None
 
     def unit(self, code: str) -> dict:
-        u = self.units.loc[code]
+        u = self.unit_rows[code]
         return {"departmentId": u["id_danh_gia"], "departmentName": u["unit_name"], "departmentType": u["unit_type"],
                 "departmentLevel": DEPARTMENT_LEVEL.get(u["unit_type"], u["unit_type"])}
 
@@ -1294,7 +1315,7 @@ class _View:
         return float(round_half_up(self.groups.at[code, column] - self.prev_groups.at[code, column]))
 
     def metric(self, code: str, criterion: str) -> dict:
-        r = self.by.loc[(code, criterion)]
+        r = self.by[(code, criterion)]
         scored = r["state"] not in ("no_data", "tracking")
         m = {"code": criterion, "name": RULE[criterion].name, "numerator": _num(r["numerator"]),
              "denominator": _num(r["denominator"]), "ratio": None, "score": float(r["points"]) if scored else None,
@@ -1310,7 +1331,7 @@ class _View:
         return m
 
     def counts(self, code: str, criterion: str) -> tuple[float, float]:
-        r = self.by.loc[(code, criterion)]
+        r = self.by[(code, criterion)]
         return r["numerator"], r["denominator"]
 
 
@@ -1398,7 +1419,7 @@ def respond(data, endpoint: str, body: Any, as_of: datetime) -> dict:
         raise ValueError(f"period {period.key} has not started yet")
     if period.all_months[-1] < (fy, fm):
         raise ValueError(f"period {period.key} is before the portal's first period {fy:04d}-{fm:02d}")
-    view = _View(data, period, as_of)
+    view = _view_of(data, period, as_of)
     if endpoint == "service-results":
         return _service_results(view, body)
     root, children = _resolve_root(view, body)

@@ -1109,7 +1109,7 @@ class PortalData:
                 "HieuLucTu": vf_s[j], "HieuLucDen": vt_s[j],
                 "DonViKeThua": _none(rec["successor"]) if ended[j] else None,
                 "CungCapChungThucDienTu": None if pd.isna(cert) else int(cert),
-                "IdDanhGia": rec["id_danh_gia"]})
+                "IdDanhGia": _none(rec["id_danh_gia"])})
         return out
 
     def _render_procedures(self, f: dict, idx: np.ndarray) -> list[dict]:

@@ -160,6 +160,9 @@ class PortalSimulator:
 def _make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the client's
+        # delayed ACK hold every response back by ~40 ms
+        disable_nagle_algorithm = True
         server_version = "dvc-index-portal-simulator"
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -268,7 +271,8 @@ def _make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
             raise _HttpError(404, "NOT_FOUND", f"no admin endpoint {path}")
 
         def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            # allow_nan=False: NaN is not JSON; a generator bug must fail loudly, not reach a client as NaN
+            data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
