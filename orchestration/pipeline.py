@@ -33,7 +33,9 @@ class MonthSummary:
     def render(self) -> str:
         lines = [f"  {self.month}: run {self.run_id[:8]}, {len(self.materialized)} assets"]
         for dataset, meta in sorted(self.extractions.items()):
-            lines.append(f"    raw/{dataset}: {meta.get('records', '?'):,} records → {meta.get('path', '')}")
+            count = meta.get("records", meta.get("pages"))
+            what = "records" if "records" in meta else "pages"
+            lines.append(f"    raw/{dataset}: {count:,} {what} → {meta.get('path', '')}")
         return "\n".join(lines)
 
 

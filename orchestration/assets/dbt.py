@@ -8,8 +8,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.build_window import build_window
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import monthly_partitions
+from orchestration.settings import load_settings
 
 WAREHOUSE_POOL = "duckdb_warehouse"  # DuckDB admits one writing process: one warehouse step at a time
 
@@ -48,5 +50,9 @@ class DbtBuildConfig(dg.Config):
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig) -> Iterator:
     window = context.partition_key_range
-    args = dbt_build_args(window.start, window.end, full_refresh=config.full_refresh)
+    settings = load_settings()
+    period_from, period_to = build_window(window.start, window.end, settings.raw_dir, settings.duckdb_path)
+    if period_from != window.start:
+        context.log.info(f"staging also builds {period_from} onwards: history landed for this month's lookbacks")
+    args = dbt_build_args(period_from, period_to, full_refresh=config.full_refresh)
     yield from dbt.cli(args, context=context).stream()

@@ -4,7 +4,8 @@
 import dagster as dg
 
 from orchestration.evaluation_landing import EvaluationExtractor
-from orchestration.landing import EVALUATION, FEEDS, FeedExtractor, dataset_dir_name
+from orchestration.history import context_periods
+from orchestration.landing import EVALUATION, FEEDS, FeedExtractor, dataset_dir_name, list_extractions
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import PortalResource
 from orchestration.settings import load_settings
@@ -36,11 +37,16 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
                 context.log.info(f"{ds} {per}: {fetched:,} of {total:,} records")
 
         with portal.client() as client:
-            result = FeedExtractor(client, settings.raw_dir, portal.page_size, progress=progress).extract(
-                dataset, period
-            )
+            extractor = FeedExtractor(client, settings.raw_dir, portal.page_size, progress=progress)
+            result = extractor.extract(dataset, period)
+            # earlier periods this month's criteria look back on, landed once if missing
+            history = [p for p in context_periods(dataset, period) if not list_extractions(settings.raw_dir, dataset, p)]
+            for earlier in history:
+                context.log.info(f"{dataset}: landing {earlier} too, which {period}'s criteria look back on")
+                extractor.extract(dataset, earlier)
         return dg.MaterializeResult(
             metadata={
+                "history_landed": ", ".join(history) or "none",
                 "extraction": result.extraction_id,
                 "path": dg.MetadataValue.path(str(result.path)),
                 "records": result.record_count,

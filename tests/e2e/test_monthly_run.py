@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.history import context_periods
 from orchestration.landing import FEEDS, dataset_dir_name, list_extractions
 from orchestration.pipeline import run_months
 from orchestration.portal.simulator.server import PortalSimulator
@@ -94,14 +95,16 @@ def test_staging_has_a_table_per_feed_with_both_months(warehouse_run):
         for dataset in FEEDS:
             name = f"stg_portal__{dataset_dir_name(dataset)}"
             assert name in tables
-            periods = {p for (p,) in con.execute(f"select distinct period from staging.{name}").fetchall()}
-            assert {str(p)[:7] for p in periods} == set(MONTHS), name
+            periods = {str(p)[:7] for (p,) in con.execute(f"select distinct period from staging.{name}").fetchall()}
+            history = {p for month in MONTHS for p in context_periods(dataset, month)}
+            assert periods == set(MONTHS) | history, name
 
 
 def test_quarantine_holds_exactly_the_injected_defects(warehouse_run, portal_data):
     expected = set()
-    for month in MONTHS:
-        for dataset in FEEDS:
+    raw = warehouse_run["settings"].raw_dir
+    for dataset in FEEDS:
+        for month in sorted(p.name.removeprefix("period=") for p in (raw / dataset_dir_name(dataset)).glob("period=*")):
             defects = portal_data.feed(dataset, month, AS_OF).defects()
             for row in defects.itertuples():
                 expected.add((dataset_dir_name(dataset), month, row.record_key, row.defect))
@@ -169,3 +172,45 @@ def test_cli_fails_clearly_on_a_rejected_token_and_never_prints_it(portal_data, 
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert canary.encode() not in path.read_bytes(), f"token leaked into {path}"
+
+
+def test_our_points_from_records_agree_with_the_portals_published_points(warehouse_run):
+    """Two independent implementations of the method: the simulator's and the warehouse's."""
+    with connect(warehouse_run["settings"].duckdb_path) as con:
+        rows = con.execute(
+            "select period_start, criterion_code, count(*) as units, "
+            "max(abs(coalesce(records_minus_published, records_minus_portal_inputs))) as worst "
+            "from marts.rpt_reconciliation group by all"
+        ).fetchall()
+        missing = con.execute(
+            "select count(*) from marts.rpt_reconciliation where points_from_records is null"
+        ).fetchone()[0]
+    assert {str(p)[:7] for p, *_ in rows} == set(MONTHS)
+    disagreements = [(str(p)[:7], c, n, w) for p, c, n, w in rows if w is None or w > 0.015]
+    assert disagreements == []
+    assert missing == 0
+
+
+def test_the_portals_own_inputs_reproduce_its_published_points_where_the_rule_is_confirmed_or_fitted(warehouse_run):
+    with connect(warehouse_run["settings"].duckdb_path) as con:
+        bad = con.execute(
+            "select criterion_code, count(*) from marts.rpt_reconciliation "
+            "where rule_status in ('confirmed', 'fitted') and published_points is not null "
+            "and abs(portal_inputs_minus_published) > 0.015 group by 1"
+        ).fetchall()
+        unmatched = con.execute(
+            "select count(*) from marts.rpt_reconciliation where unit_match = 'unmatched'"
+        ).fetchone()[0]
+    assert bad == []
+    assert unmatched == 0
+
+
+def test_group_points_sum_to_totals_for_every_unit_and_period(warehouse_run):
+    with connect(warehouse_run["settings"].duckdb_path) as con:
+        broken = con.execute(
+            "select count(*) from marts.fct_unit_scores where total_points <> "
+            "ckmb_points + tdgq_points + clgq_points + tttt_points + mdsh_points + mdhl_points"
+        ).fetchone()[0]
+        periods = con.execute("select distinct period_type from marts.fct_unit_scores").fetchall()
+    assert broken == 0
+    assert {p for (p,) in periods} == {"month", "quarter", "year"}

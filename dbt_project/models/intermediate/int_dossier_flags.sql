@@ -1,0 +1,145 @@
+{#-
+    One row per dossier and period (the dossiers of int_dossier_outcomes) with the facts the dossier criteria
+    count: received / processed / ended in P, online channel, paper result, fee list, online payment, digitised
+    and reused components, personal data store, citizen data connection (VNeID or CSDLQGDC), sync to the
+    national portal, and a dissatisfied rating given in P. Facts are read from the same extraction as the
+    dossier's outcome (its latest version in the period).
+-#}
+
+with
+
+periods as (
+
+    select * from {{ ref('int_period_evaluation_times') }}
+
+),
+
+outcomes as (
+
+    select * from {{ ref('int_dossier_outcomes') }}
+
+),
+
+components as (
+
+    select
+        period as source_period,
+        dossier_id,
+        bool_and(coalesce(is_digitized, false)) as is_all_digitized,
+        bool_or(coalesce(is_reused, false)) as has_reused_component,
+        bool_or(coalesce(is_from_personal_data_store, false)) as has_personal_store_component
+
+    from {{ ref('stg_portal__dossier_components') }}
+    group by all
+
+),
+
+fees as (
+
+    select
+        period as source_period,
+        dossier_id,
+        bool_and(coalesce(amount_vnd, 0) = 0) as is_fee_all_zero
+
+    from {{ ref('stg_portal__dossier_fees') }}
+    group by all
+
+),
+
+results as (
+
+    select
+        period as source_period,
+        dossier_id,
+        bool_or(coalesce(result_file_url, '') <> '') as has_electronic_result
+
+    from {{ ref('stg_portal__dossier_results') }}
+    group by all
+
+),
+
+database_links as (
+
+    select
+        period as source_period,
+        dossier_id,
+        bool_or(database_code = 'CSDLQGDC') as has_population_database_link
+
+    from {{ ref('stg_portal__dossier_database_links') }}
+    group by all
+
+),
+
+dissatisfied_ratings as (
+
+    select distinct
+        periods.period_type,
+        periods.period_start,
+        ratings.dossier_id
+
+    from periods
+    inner join {{ ref('stg_portal__ratings') }} as ratings
+        on ratings.period between periods.first_month and periods.last_month
+        and ratings.rated_at >= periods.period_start_at
+        and ratings.rated_at <= periods.evaluated_at
+    where ratings.rating_result in ('dissatisfied', 'very_dissatisfied')
+
+),
+
+final as (
+
+    select
+        outcomes.period_type,
+        outcomes.period_start,
+        outcomes.dossier_id,
+        outcomes.unit_id,
+        outcomes.procedure_id,
+        outcomes.is_received_in_period,
+        outcomes.is_in_on_time_set,
+        outcomes.is_on_time,
+        outcomes.is_ended_in_period and outcomes.is_terminal and outcomes.is_in_on_time_set as is_terminal_end_in_period,
+        outcomes.net_processing_working_days,
+        outcomes.processed_end_at is not null
+            and outcomes.processed_end_at >= periods.period_start_at as is_processed_in_period,
+        outcomes.channel = 'online' as is_online,
+        coalesce(outcomes.has_paper_result, false) as has_paper_result,
+        coalesce(outcomes.has_fee, false) as has_fee,
+        coalesce(results.has_electronic_result, false) as has_electronic_result,
+        coalesce(components.is_all_digitized, true) as is_all_digitized,
+        coalesce(components.has_reused_component, false) as has_reused_component,
+        coalesce(components.has_personal_store_component, false) as has_personal_store_component,
+        coalesce(fees.is_fee_all_zero, true) as is_fee_all_zero,
+        dossiers.online_payment in ('national_portal', 'local_gateway') and fees.dossier_id is not null
+            as is_paid_online,
+        coalesce(dossiers.is_applicant_verified_with_vneid, false)
+            or coalesce(database_links.has_population_database_link, false) as is_citizen_data_connected,
+        coalesce(dossiers.is_synced_to_national_portal, false) as is_synced,
+        dissatisfied_ratings.dossier_id is not null as has_dissatisfied_rating
+
+    from outcomes
+    inner join periods
+        on periods.period_type = outcomes.period_type
+        and periods.period_start = outcomes.period_start
+    inner join {{ ref('stg_portal__dossiers') }} as dossiers
+        on dossiers.period = outcomes.source_period
+        and dossiers.dossier_id = outcomes.dossier_id
+    left join components
+        on components.source_period = outcomes.source_period
+        and components.dossier_id = outcomes.dossier_id
+    left join fees
+        on fees.source_period = outcomes.source_period
+        and fees.dossier_id = outcomes.dossier_id
+    left join results
+        on results.source_period = outcomes.source_period
+        and results.dossier_id = outcomes.dossier_id
+    left join database_links
+        on database_links.source_period = outcomes.source_period
+        and database_links.dossier_id = outcomes.dossier_id
+    left join dissatisfied_ratings
+        on dissatisfied_ratings.period_type = outcomes.period_type
+        and dissatisfied_ratings.period_start = outcomes.period_start
+        and dissatisfied_ratings.dossier_id = outcomes.dossier_id
+
+)
+
+select * from final
