@@ -38,10 +38,11 @@ def test_definitions_load_and_staging_depends_on_the_raw_assets():
     raw_keys = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
     assert {k.path[1] for k in raw_keys} == {
         "units", "procedures", "publication_decisions", "dossiers", "petitions", "ratings", "report_counts",
+        "evaluation",
     }
     staging = dg.AssetKey(["staging", "stg_portal__dossiers"])
     keys = graph.get_all_asset_keys()
     staging_key = next(k for k in keys if k.path[-1] == "stg_portal__dossiers")
     upstream = graph.get(staging_key).parent_keys
     assert any(k.path[0] == "raw" for k in upstream) or staging in keys
-    assert defs.get_job_def("monthly_index") is not None
+    assert defs.resolve_job_def("monthly_index") is not None
