@@ -3,7 +3,9 @@
 - report counts of December of the previous year (the DOSSIER_SYNC fallback: the previous calendar year's
   reported total; a month's own feed covers only the 12 months before it);
 - publication decisions of the `decision_lookback_months` before (deadlines that fall in the month);
-- procedure catalogues of the `catalogue_lookback_months` before (procedures still known to open dossiers).
+- procedure catalogues of the `catalogue_lookback_months` before (procedures still known to open dossiers);
+- units of the same months (an open dossier of a unit that has since ended goes to the unit's successor, which
+  only the units feed of a month when it was in force names).
 
 The lookbacks are read from the rule table (dbt_project/seeds/rule_parameters.csv), never repeated here.
 """
@@ -42,7 +44,7 @@ def context_periods(dataset: str, period: str) -> list[str]:
     elif dataset == "publication-decisions":
         n = rule_parameter("decision_lookback_months")
         wanted = [shift_month(period, -k) for k in range(n, 0, -1)]
-    elif dataset == "procedures":
+    elif dataset in ("procedures", "units"):
         n = rule_parameter("catalogue_lookback_months")
         wanted = [shift_month(period, -k) for k in range(n, 0, -1)]
     else:
