@@ -13,34 +13,10 @@ source as (
 
 ),
 
-{#- Procedures known in each period: its catalogue and the catalogues of the rule table's lookback months
-    before it (a dossier opened under a unit that has since ended keeps a procedure its successor may not list). -#}
-catalogue_lookback as (
-
-    select cast(max(value) as integer) as months
-    from {{ ref('rule_parameters') }}
-    where parameter = 'catalogue_lookback_months'
-
-),
-
-catalogue_months as (
-
-    select
-        catalogue.period as catalogue_period,
-        catalogue.procedure_id,
-        unnest(generate_series(0, coalesce(catalogue_lookback.months, 0))) as months_later
-    from {{ ref('base_portal__procedures') }} as catalogue
-    cross join catalogue_lookback
-    where len(catalogue.quarantine_issues) = 0
-
-),
-
+{#- Procedures known in each period (its catalogue and the lookback's): see macros/known_procedures.sql. -#}
 procedure_catalogue as (
 
-    select distinct
-        strftime(cast(catalogue_period || '-01' as date) + to_months(cast(months_later as integer)), '%Y-%m') as period,
-        procedure_id
-    from catalogue_months
+    select * from {{ known_procedures() }}
 
 ),
 
