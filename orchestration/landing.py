@@ -234,15 +234,10 @@ class FeedExtractor:
         resumed: bool,
         started: float,
     ) -> ExtractionResult:
-        parts = sorted(work.glob("part-*.parquet"))
         keys: set[str] = set()
-        rows = 0
-        files = []
-        for part in parts:
+        for part in sorted(work.glob("part-*.parquet")):
             column = pq.read_table(part, columns=["_record_key"]).column("_record_key")
             keys.update(k for k in column.to_pylist() if k is not None)
-            rows += len(column)
-            files.append({"path": part.name, "rows": len(column), "sha256": sha256_of(part)})
         total = int(checkpoint["total"] or 0)
         if len(keys) != total:
             shutil.rmtree(work)
@@ -251,6 +246,8 @@ class FeedExtractor:
                 "(records shifted while paging?)"
             )
         extraction_id = checkpoint["extraction_id"]
+        files = describe_parts(work)
+        rows = sum(f["rows"] for f in files)
         manifest = {
             "dataset": dataset,
             "period": period,
