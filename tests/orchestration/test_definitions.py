@@ -40,9 +40,9 @@ def test_definitions_load_and_staging_depends_on_the_raw_assets():
         "units", "procedures", "publication_decisions", "dossiers", "petitions", "ratings", "report_counts",
         "evaluation",
     }
-    staging = dg.AssetKey(["staging", "stg_portal__dossiers"])
     keys = graph.get_all_asset_keys()
-    staging_key = next(k for k in keys if k.path[-1] == "stg_portal__dossiers")
-    upstream = graph.get(staging_key).parent_keys
-    assert any(k.path[0] == "raw" for k in upstream) or staging in keys
+    base_key = next(k for k in keys if k.path[-1] == "base_portal__dossiers")
+    assert dg.AssetKey(["raw", "dossiers"]) in graph.get(base_key).parent_keys
+    evaluation_key = next(k for k in keys if k.path[-1] == "stg_portal__evaluation_inputs")
+    assert dg.AssetKey(["raw", "evaluation"]) in graph.get(evaluation_key).parent_keys
     assert defs.resolve_job_def("monthly_index") is not None
