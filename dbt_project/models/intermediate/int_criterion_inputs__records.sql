@@ -1,6 +1,7 @@
 {#-
-    Criterion inputs computed from the portal's records (input_source = 'records'): one row per unit in force in
-    the period and criterion that the rule table computes for its unit type (rule_criteria.unit_types of the
+    Criterion inputs computed from the portal's records: input_source 'records' (one row per unit in force in
+    the period) and 'records_comparable' (a unit of the next period's structure over its predecessors' records,
+    int_unit_scope_comparable); per criterion that the rule table computes for its unit type (rule_criteria.unit_types of the
     active row in force at the period's start), over the records of the unit and all its descendants.
     Criteria computed at ministry/province level only get rows for those units; their inheritance by
     descendants is the scoring mart's. ELECTRONIC_CERTIFIED_COPY gets no row: the active rule does not measure
@@ -44,7 +45,7 @@ final as (
         inputs.criterion_code,
         inputs.numerator,
         inputs.denominator,
-        'records' as input_source
+        inputs.input_source
 
     from inputs
     inner join units

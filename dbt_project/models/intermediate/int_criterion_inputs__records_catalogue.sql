@@ -26,7 +26,7 @@ periods as (
 
 scope as (
 
-    select * from {{ ref('int_unit_scope') }}
+    select * from ({{ unit_scopes() }})
 
 ),
 
@@ -45,9 +45,19 @@ lookback as (
 
 ),
 
+{#- The units in force in the period: their own catalogues are the rows counted. -#}
 units_in_force as (
 
     select distinct period_type, period_start, ancestor_unit_id as unit_id
+    from scope
+    where input_source = 'records'
+
+),
+
+{#- The units scored, per input source. -#}
+scored_units as (
+
+    select distinct period_type, period_start, input_source, ancestor_unit_id as unit_id
     from scope
 
 ),
@@ -91,6 +101,7 @@ catalogue_by_ancestor as (
     select
         scope.period_type,
         scope.period_start,
+        scope.input_source,
         scope.ancestor_unit_id as unit_id,
         catalogue_rows.procedure_id,
         max(catalogue_rows.online_level) as online_level,
@@ -114,6 +125,7 @@ dossiers_by_ancestor as (
     select
         scope.period_type,
         scope.period_start,
+        scope.input_source,
         scope.ancestor_unit_id as unit_id,
         dossier_flags.procedure_id,
         bool_or(dossier_flags.is_received_in_period and dossier_flags.is_online) as has_online_dossier,
@@ -148,6 +160,7 @@ procedure_facts as (
     left join dossiers_by_ancestor
         on dossiers_by_ancestor.period_type = catalogue_by_ancestor.period_type
         and dossiers_by_ancestor.period_start = catalogue_by_ancestor.period_start
+        and dossiers_by_ancestor.input_source = catalogue_by_ancestor.input_source
         and dossiers_by_ancestor.unit_id = catalogue_by_ancestor.unit_id
         and dossiers_by_ancestor.procedure_id = catalogue_by_ancestor.procedure_id
 
@@ -156,9 +169,10 @@ procedure_facts as (
 unit_counts as (
 
     select
-        units_in_force.period_type,
-        units_in_force.period_start,
-        units_in_force.unit_id,
+        scored_units.period_type,
+        scored_units.period_start,
+        scored_units.input_source,
+        scored_units.unit_id,
         count(procedure_facts.procedure_id) as procedures,
         count(*) filter (where procedure_facts.online_level >= 1) as online,
         count(*) filter (where procedure_facts.online_level >= 1 and procedure_facts.has_online_dossier)
@@ -175,11 +189,12 @@ unit_counts as (
         count(*) filter (where procedure_facts.is_public) as public,
         count(*) filter (where procedure_facts.is_public_full) as public_full
 
-    from units_in_force
+    from scored_units
     left join procedure_facts
-        on procedure_facts.period_type = units_in_force.period_type
-        and procedure_facts.period_start = units_in_force.period_start
-        and procedure_facts.unit_id = units_in_force.unit_id
+        on procedure_facts.period_type = scored_units.period_type
+        and procedure_facts.period_start = scored_units.period_start
+        and procedure_facts.input_source = scored_units.input_source
+        and procedure_facts.unit_id = scored_units.unit_id
     group by all
 
 ),
@@ -189,6 +204,7 @@ unpivoted as (
     select
         period_type,
         period_start,
+        input_source,
         unit_id,
         unnest([
             {'criterion_code': 'ONLINE_SERVICE_PROVIDED', 'numerator': online, 'denominator': procedures},
@@ -221,6 +237,7 @@ final as (
         unit_id,
         period_type,
         period_start,
+        input_source,
         criterion.criterion_code as criterion_code,
         cast(criterion.numerator as double) as numerator,
         cast(criterion.denominator as double) as denominator

@@ -19,9 +19,11 @@ periods as (
 
 ),
 
+{#- An issuer counts for the unit itself (depth 0); in the comparable series, for the unit it passed to. -#}
 scope as (
 
-    select * from {{ ref('int_unit_scope') }}
+    select * from ({{ unit_scopes() }})
+    where depth = 0
 
 ),
 
@@ -186,11 +188,26 @@ publish_counts as (
     select
         period_type,
         period_start,
-        issuer_unit_id as unit_id,
+        input_source,
+        unit_id,
         count(*) filter (where is_published_on_time) as published_on_time,
         count(*) as published
 
-    from published_procedures
+    from (
+        select
+            scope.period_type,
+            scope.period_start,
+            scope.input_source,
+            scope.ancestor_unit_id as unit_id,
+            published_procedures.procedure_id,
+            bool_and(published_procedures.is_published_on_time) as is_published_on_time
+        from published_procedures
+        inner join scope
+            on scope.period_type = published_procedures.period_type
+            and scope.period_start = published_procedures.period_start
+            and scope.descendant_unit_id = published_procedures.issuer_unit_id
+        group by all
+    )
     group by all
 
 ),
@@ -198,20 +215,25 @@ publish_counts as (
 update_counts as (
 
     select
-        period_type,
-        period_start,
-        issuer_unit_id as unit_id,
-        count(*) filter (where is_public_update_on_time) as updated_on_time,
-        count(*) filter (where is_public_update_due) as update_due
+        scope.period_type,
+        scope.period_start,
+        scope.input_source,
+        scope.ancestor_unit_id as unit_id,
+        count(*) filter (where item_flags.is_public_update_on_time) as updated_on_time,
+        count(*) filter (where item_flags.is_public_update_due) as update_due
 
     from item_flags
+    inner join scope
+        on scope.period_type = item_flags.period_type
+        and scope.period_start = item_flags.period_start
+        and scope.descendant_unit_id = item_flags.issuer_unit_id
     group by all
 
 ),
 
 units_in_force as (
 
-    select distinct period_type, period_start, ancestor_unit_id as unit_id
+    select distinct period_type, period_start, input_source, ancestor_unit_id as unit_id
     from scope
 
 ),
@@ -221,6 +243,7 @@ unpivoted as (
     select
         units_in_force.period_type,
         units_in_force.period_start,
+        units_in_force.input_source,
         units_in_force.unit_id,
         unnest([
             {
@@ -239,10 +262,12 @@ unpivoted as (
     left join publish_counts
         on publish_counts.period_type = units_in_force.period_type
         and publish_counts.period_start = units_in_force.period_start
+        and publish_counts.input_source = units_in_force.input_source
         and publish_counts.unit_id = units_in_force.unit_id
     left join update_counts
         on update_counts.period_type = units_in_force.period_type
         and update_counts.period_start = units_in_force.period_start
+        and update_counts.input_source = units_in_force.input_source
         and update_counts.unit_id = units_in_force.unit_id
 
 ),
@@ -253,6 +278,7 @@ final as (
         unit_id,
         period_type,
         period_start,
+        input_source,
         criterion.criterion_code as criterion_code,
         cast(criterion.numerator as double) as numerator,
         cast(criterion.denominator as double) as denominator

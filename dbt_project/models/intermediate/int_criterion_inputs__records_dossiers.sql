@@ -36,7 +36,7 @@ periods as (
 
 scope as (
 
-    select * from {{ ref('int_unit_scope') }}
+    select * from ({{ unit_scopes() }})
 
 ),
 
@@ -148,6 +148,7 @@ rolled_up as (
     select
         scope.period_type,
         scope.period_start,
+        scope.input_source,
         scope.ancestor_unit_id as unit_id,
         coalesce(sum(unit_counts.received), 0) as received,
         coalesce(sum(unit_counts.synced), 0) as synced,
@@ -202,6 +203,7 @@ unpivoted as (
     select
         period_type,
         period_start,
+        input_source,
         unit_id,
         unnest([
             {'criterion_code': 'DOSSIER_SYNC', 'numerator': synced, 'denominator': sync_denominator},
@@ -243,6 +245,7 @@ final as (
         unit_id,
         period_type,
         period_start,
+        input_source,
         criterion.criterion_code as criterion_code,
         cast(criterion.numerator as double) as numerator,
         cast(criterion.denominator as double) as denominator

@@ -25,7 +25,7 @@ periods as (
 
 scope as (
 
-    select * from {{ ref('int_unit_scope') }}
+    select * from ({{ unit_scopes() }})
 
 ),
 
@@ -189,6 +189,7 @@ rolled_up as (
     select
         scope.period_type,
         scope.period_start,
+        scope.input_source,
         scope.ancestor_unit_id as unit_id,
         coalesce(sum(unit_counts.in_competence), 0) as in_competence,
         coalesce(sum(unit_counts.in_competence_on_time), 0) as in_competence_on_time,
@@ -212,6 +213,7 @@ unpivoted as (
     select
         period_type,
         period_start,
+        input_source,
         unit_id,
         unnest([
             {
@@ -238,6 +240,7 @@ final as (
         unit_id,
         period_type,
         period_start,
+        input_source,
         criterion.criterion_code as criterion_code,
         cast(criterion.numerator as double) as numerator,
         cast(criterion.denominator as double) as denominator

@@ -1,6 +1,7 @@
 {#-
     Each period of int_periods with the moment it is judged at (METHODOLOGY.md, "open at the end of P"):
-    evaluated_at = min(the period's last second, the extraction time of its latest data). Past periods are
+    evaluated_at = min(the period's last second, the extraction time of its latest data); source_extracted_at is
+    that extraction time (Vietnam time) of the latest dossiers or petitions the period reads. Past periods are
     judged at their end; the running period at the time its records were extracted (Vietnam time, like every
     source timestamp; extracted_at is the UTC start of the extraction). first_month / last_month are the
     YYYY-MM staging periods whose records the period reads.
@@ -76,7 +77,8 @@ final as (
         least(
             period_months.period_last_second_at,
             coalesce(period_clock.extracted_at_local, period_months.period_last_second_at)
-        ) as evaluated_at
+        ) as evaluated_at,
+        period_clock.extracted_at_local as source_extracted_at
 
     from period_months
     inner join period_clock

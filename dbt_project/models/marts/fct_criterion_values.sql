@@ -99,6 +99,8 @@ scored_units as (
         and periods.period_start = input_units.period_start
     where (descendant.valid_from is null or periods.period_end is null or descendant.valid_from < periods.period_end)
         and (descendant.valid_to is null or descendant.valid_to >= input_units.period_start)
+        {# the comparable series covers exactly the units of the next period structure it has inputs for #}
+        and input_units.input_source <> 'records_comparable'
 
 ),
 
@@ -186,12 +188,9 @@ own_values as (
         case
             when is_not_measured then
                 case when not_measured_rule = 'full' then cast(max_points as double) else 0.0 end
-            when is_zero_denominator then
-                case when zero_denominator_rule = 'full' then cast(max_points as double) else 0.0 end
-            when scoring_kind = 'tracking' then 0.0
-            when scoring_kind = 'target' then
-                least(cast(max_points as double), cast(max_points as double) * numerator / denominator / target_ratio)
-            else cast(max_points as double) * numerator / denominator
+            else {{ criterion_points(
+                'numerator', 'denominator', 'max_points', 'scoring_kind', 'target_ratio', 'zero_denominator_rule'
+            ) }}
         end as raw_points,
         case
             when is_not_measured then 'not_measured'
@@ -217,7 +216,7 @@ inheritance as (
         ancestor.raw_points,
         row_number() over (
             partition by heir.input_source, heir.period_type, heir.period_start, heir.unit_id, heir.criterion_code
-            order by closure.depth
+            order by closure.depth, (ancestor.input_source = heir.input_source) desc
         ) as nearness
     from own_values as heir
     inner join closure
@@ -225,7 +224,11 @@ inheritance as (
         and closure.depth > 0
     inner join own_values as ancestor
         on ancestor.unit_id = closure.ancestor_unit_id
-        and ancestor.input_source = heir.input_source
+        and (
+            ancestor.input_source = heir.input_source
+            {# a comparable unit inherits from an ancestor whose scope did not change: its published value #}
+            or (heir.input_source = 'records_comparable' and ancestor.input_source = 'records')
+        )
         and ancestor.period_type = heir.period_type
         and ancestor.period_start = heir.period_start
         and ancestor.criterion_code = heir.criterion_code
@@ -271,6 +274,27 @@ resolved as (
 
 ),
 
+{#- Wilson score interval of a proportion (numerator of denominator records), z from var ratio_interval_z. -#}
+with_intervals as (
+
+    select
+        resolved.*,
+        case when proportions.is_proportion then
+            {{ wilson_bound('resolved.numerator', 'resolved.denominator', var('ratio_interval_z'), -1) }}
+        end as ratio_ci_low,
+        case when proportions.is_proportion then
+            {{ wilson_bound('resolved.numerator', 'resolved.denominator', var('ratio_interval_z'), 1) }}
+        end as ratio_ci_high
+    from resolved
+    {# a tracking criterion (average processing days) is a mean, not a proportion #}
+    left join (
+        select rule_version, criterion_code, scoring_kind <> 'tracking' as is_proportion from rules
+    ) as proportions
+        on proportions.rule_version = resolved.rule_version
+        and proportions.criterion_code = resolved.criterion_code
+
+),
+
 final as (
 
     select
@@ -283,11 +307,13 @@ final as (
         cast(numerator as double) as numerator,
         cast(denominator as double) as denominator,
         cast(ratio as double) as ratio,
-        cast(round(cast(raw_points as decimal(38, 10)), 2) as decimal(6, 2)) as points,
+        cast(ratio_ci_low as double) as ratio_ci_low,
+        cast(ratio_ci_high as double) as ratio_ci_high,
+        {{ rounded_points('raw_points') }} as points,
         cast(max_points as decimal(6, 2)) as max_points,
         cast(value_state as varchar) as value_state,
         cast(input_source as varchar) as input_source
-    from resolved
+    from with_intervals
 
 )
 

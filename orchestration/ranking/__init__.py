@@ -1,0 +1,1 @@
+"""Ranking helpers that SQL does poorly: the bootstrap of rank intervals (used by the dbt model rpt_rank_intervals)."""
