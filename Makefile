@@ -21,6 +21,10 @@ lint: setup
 dev: setup ## the Dagster UI over the same definitions
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} $(BIN)/dagster dev -m orchestration.definitions
 
+docs: setup ## the dbt documentation site: every model and mart column (with its Vietnamese term), one HTML file
+	cd dbt_project && ../$(BIN)/dbt docs generate --static --profiles-dir .
+	@echo "dbt docs: $(CURDIR)/dbt_project/target/static_index.html (open it in a browser)"
+
 setup: $(BIN)/dvc-index
 
 $(UV):
