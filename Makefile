@@ -6,12 +6,12 @@ UV := $(BOOTSTRAP)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench dev setup docs clean
+.PHONY: run test lint bench dev setup browser docs clean
 
 run: setup ## install everything and run the default months (2025-05 through 2025-08) on the embedded simulator
 	$(BIN)/dvc-index run --month 2025-05 --through 2025-08
 
-test: setup ## install everything and run the whole test suite
+test: setup browser ## install everything and run the whole test suite
 	$(BIN)/ruff check orchestration tests
 	$(BIN)/pytest -q
 
@@ -26,6 +26,17 @@ docs: setup ## the dbt documentation site: every model and mart column (with its
 	@echo "dbt docs: $(CURDIR)/dbt_project/target/static_index.html (open it in a browser)"
 
 setup: $(BIN)/dvc-index
+
+# Debian's Chromium, for the test that opens report.html headless (Playwright drives it; it downloads no browser).
+# Not fatal: where it cannot be installed that test skips and says why, or fails when CI_REQUIRE_BROWSER=1.
+CHROMIUM := /usr/bin/chromium
+browser: ## Debian's chromium for the report's browser test (skipped when already installed)
+	@if [ -x $(CHROMIUM) ]; then \
+		echo "browser: $(CHROMIUM) is installed"; \
+	else \
+		( apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium ) \
+		|| echo "browser: could not install chromium; the report's browser test will skip (fail if CI_REQUIRE_BROWSER=1)" >&2; \
+	fi
 
 $(UV):
 	$(PYTHON) -m venv $(BOOTSTRAP)
