@@ -79,9 +79,14 @@ def ordered_select(spec: TableSpec, columns: list[str], period_start: date | Non
     order = list(spec.key) + [c for c in columns if c not in spec.key]
     sql = f"select * from {spec.qualified_name}"
     params: list[Any] = []
+    conditions = []
     if spec.period_filtered and period_start is not None:
-        sql += f" where {_quote(PERIOD_TYPE_COLUMN)} = ? and {_quote(PERIOD_START_COLUMN)} = ?"
+        conditions.append(f"{_quote(PERIOD_TYPE_COLUMN)} = ? and {_quote(PERIOD_START_COLUMN)} = ?")
         params = [PERIOD_TYPE, period_start]
+    if spec.row_filter:
+        conditions.append(f"({spec.row_filter})")
+    if conditions:
+        sql += " where " + " and ".join(conditions)
     sql += " order by " + ", ".join(f"{_quote(c)} asc nulls last" for c in order)
     return sql, params
 

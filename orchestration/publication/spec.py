@@ -24,13 +24,18 @@ class TableSpec:
 
     `key` orders the rows before writing (ties are broken by every other column, so the order is total and the
     files are byte-for-byte reproducible). `period_filtered` tables keep the month's rows only; the others
-    (dimensions) are published whole.
+    (dimensions) are published whole. `row_filter` keeps out rows that are not the month's published values:
+    the comparable series (input_source 'records_comparable') is the previous-period value of units after a
+    reorganisation, computed for a period only once the next one is built, so it would change a release after
+    the fact; the month that uses it publishes its effect (rpt_rankings.previous_*, rpt_score_changes).
     """
 
     name: str
     key: tuple[str, ...]
     period_filtered: bool
     schema: str = "marts"
+    # A SQL predicate on the table's own columns that published rows must also meet (None: every row).
+    row_filter: str | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -48,6 +53,7 @@ class TableSpec:
             key=tuple(data["key"]),
             period_filtered=bool(data["period_filtered"]),
             schema=data.get("schema", "marts"),
+            row_filter=data.get("row_filter"),
         )
 
 
@@ -58,9 +64,13 @@ RELEASE_TABLES: tuple[TableSpec, ...] = (
         "fct_criterion_values",
         ("unit_id", "period_type", "period_start", "criterion_code", "input_source"),
         period_filtered=True,
+        row_filter="input_source <> 'records_comparable'",
     ),
     TableSpec(
-        "fct_unit_scores", ("unit_id", "period_type", "period_start", "input_source"), period_filtered=True
+        "fct_unit_scores",
+        ("unit_id", "period_type", "period_start", "input_source"),
+        period_filtered=True,
+        row_filter="input_source <> 'records_comparable'",
     ),
     TableSpec("rpt_rankings", ("period_type", "period_start", "unit_id"), period_filtered=True),
     TableSpec(
