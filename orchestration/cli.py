@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-refresh", action="store_true", help="rebuild the warehouse's incremental models")
     _simulator_options(run)
 
+    reproduce = sub.add_parser(
+        "reproduce", help="rebuild a published release from the raw files its manifest names and compare hashes"
+    )
+    reproduce.add_argument("--month", type=_month, required=True, help="the release's month, YYYY-MM")
+    reproduce.add_argument("--version", type=int, required=True, dest="release_version", help="N of vN")
+
     sim = sub.add_parser("simulate-portal", help="serve the portal simulator alone")
     sim.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     sim.add_argument("--port", type=int, default=8765)
@@ -71,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, settings)
     if args.command == "simulate-portal":
         return _simulate(args, settings)
+    if args.command == "reproduce":
+        return _reproduce(args, settings)
     raise AssertionError(args.command)  # pragma: no cover
 
 
@@ -110,6 +118,41 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"warehouse: {settings.duckdb_path}")
     print(f"raw landing: {settings.raw_dir}")
     return 0
+
+
+def _reproduce(args: argparse.Namespace, settings: Settings) -> int:
+    from orchestration.publication import PublicationError, reproduce
+    from orchestration.publication.rebuild import rebuild_warehouse
+
+    print(
+        f"reproducing {args.month} v{args.release_version} from {settings.raw_dir} (a full dbt build: minutes)",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        result = reproduce(
+            args.month,
+            args.release_version,
+            rebuild_warehouse,
+            releases_dir=settings.releases_dir,
+            raw_dir=settings.raw_dir,
+            work_dir=settings.home,
+        )
+    except (PublicationError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in result.missing_inputs:
+        print(f"missing raw input: {path}", file=sys.stderr)
+    for path in result.changed_inputs:
+        print(f"raw input changed since publication: {path}", file=sys.stderr)
+    for mismatch in result.mismatches:
+        print(f"output differs: {mismatch.output} (published {mismatch.expected_sha256[:12]}, rebuilt "
+              f"{(mismatch.actual_sha256 or 'missing')[:12]})", file=sys.stderr)
+    if result.ok:
+        print(f"{args.month} v{args.release_version} reproduced: {result.outputs_compared} output hashes match")
+        return 0
+    print(f"{args.month} v{args.release_version} NOT reproduced", file=sys.stderr)
+    return 1
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:

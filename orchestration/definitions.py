@@ -1,6 +1,8 @@
 """The single Dagster entry point: `dagster dev -m orchestration.definitions`.
 
-Stages of a month: ingestion (the portal's feeds → data/raw) → warehouse (dbt: staging → intermediate → marts).
+Stages of a month: ingestion (the portal's feeds → data/raw) → warehouse (dbt: staging → intermediate → marts,
+with dbt's tests) → quality (Great Expectations, a blocking check) → release (data/releases/YYYY-MM/vN/). A
+schedule runs the previous month on day 5 at 06:00 Vietnam time; freshness checks watch the landed feeds.
 """
 
 from __future__ import annotations
@@ -10,19 +12,24 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import warehouse_models
 from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.publication import monthly_release
+from orchestration.assets.quality import quality_gate
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from orchestration.resources import PortalResource
+from orchestration.schedules import build_landing_freshness_checks, build_monthly_schedule
 
 monthly_job = dg.define_asset_job(
     "monthly_index",
-    selection=dg.AssetSelection.assets(*ingestion_assets, warehouse_models),
-    description="Extract the portal's feeds for a month and build the warehouse for it.",
+    selection=dg.AssetSelection.assets(*ingestion_assets, warehouse_models, quality_gate, monthly_release),
+    description="Extract the portal's feeds for a month, build the warehouse, check it and publish the release.",
     executor_def=dg.in_process_executor,
 )
 
 defs = dg.Definitions(
-    assets=[*ingestion_assets, warehouse_models],
+    assets=[*ingestion_assets, warehouse_models, quality_gate, monthly_release],
+    asset_checks=build_landing_freshness_checks(ingestion_assets),
     jobs=[monthly_job],
+    schedules=[build_monthly_schedule(monthly_job)],
     resources={
         "portal": PortalResource(),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),

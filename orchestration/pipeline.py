@@ -29,6 +29,7 @@ class MonthSummary:
     run_id: str
     materialized: list[str] = field(default_factory=list)
     extractions: dict[str, dict] = field(default_factory=dict)
+    release: dict = field(default_factory=dict)
 
     def render(self) -> str:
         lines = [f"  {self.month}: run {self.run_id[:8]}, {len(self.materialized)} assets"]
@@ -36,6 +37,11 @@ class MonthSummary:
             count = meta.get("records", meta.get("pages"))
             what = "records" if "records" in meta else "pages"
             lines.append(f"    raw/{dataset}: {count:,} {what} → {meta.get('path', '')}")
+        if self.release:
+            lines.append(f"    release v{self.release.get('version')} ({self.release.get('status')}): {self.release.get('path')}")
+            lines.append(f"      report:           {self.release.get('report')}")
+            lines.append(f"      published.duckdb: {self.release.get('published_duckdb')}")
+            lines.append(f"      quality report:   {self.release.get('data_docs')}")
         return "\n".join(lines)
 
 
@@ -65,6 +71,8 @@ def run_months(
 
     from orchestration.assets.dbt import warehouse_models
     from orchestration.assets.ingestion import ingestion_assets
+    from orchestration.assets.publication import monthly_release
+    from orchestration.assets.quality import quality_gate
     from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project, prepare_dbt_project
     from orchestration.resources import PortalResource
 
@@ -75,7 +83,7 @@ def run_months(
     for month in months:
         print(f"== {month}: extracting the portal's feeds and building the warehouse", file=sys.stderr, flush=True)
         result = dg.materialize(
-            [*ingestion_assets, warehouse_models],
+            [*ingestion_assets, warehouse_models, quality_gate, monthly_release],
             partition_key=month,
             resources=resources,
             instance=instance,
@@ -87,7 +95,7 @@ def run_months(
             },
         )
         if not result.success:
-            raise MonthFailed(f"{month} failed:\n" + "\n".join(_failures(result)))
+            raise MonthFailed(f"{month} failed:\n" + "\n".join(_failures(result)) + _gate_report(settings, month))
         summary = MonthSummary(month=month, run_id=result.run_id)
         for event in result.get_asset_materialization_events():
             mat = event.event_specific_data.materialization
@@ -95,8 +103,23 @@ def run_months(
             summary.materialized.append(key)
             if key.startswith("raw/"):
                 summary.extractions[key.removeprefix("raw/")] = {k: v.value for k, v in mat.metadata.items()}
+            if key == "release/monthly":
+                summary.release = {k: v.value for k, v in mat.metadata.items()}
         summaries.append(summary)
     return summaries
+
+
+def _gate_report(settings: Settings, month: str) -> str:
+    """The failed checks of the month's latest quality gate and where its report is, when it failed."""
+    from orchestration.publication.gate_record import latest_gate_record
+
+    record = latest_gate_record(settings.quality_dir, month)
+    if record is None or record.passed:
+        return ""
+    lines = [f"\n  the quality gate failed {len(record.failed_checks)} check(s); nothing was published for {month}:"]
+    lines += [f"    - {c.get('check')}: {c.get('message', '')}" for c in record.failed_checks]
+    lines.append(f"  quality report: {record.data_docs_index}")
+    return "\n".join(lines)
 
 
 def _failures(result: dg.ExecuteInProcessResult) -> list[str]:

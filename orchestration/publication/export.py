@@ -58,7 +58,7 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _table_columns(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[str]:
+def table_columns(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[str]:
     rows = con.execute(
         "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
         "order by ordinal_position",
@@ -95,7 +95,7 @@ def read_release_tables(
     con: duckdb.DuckDBPyConnection, tables: tuple[TableSpec, ...], period_start: date
 ) -> dict[str, pa.Table]:
     """The month's rows of every period table and the whole of every other table, in their total order."""
-    columns = {spec.name: _table_columns(con, spec) for spec in tables}
+    columns = {spec.name: table_columns(con, spec) for spec in tables}
     absent = [f"{spec.schema}.{spec.name}" for spec in tables if not columns[spec.name]]
     if absent:
         raise ReleaseInputError("the warehouse lacks table(s) " + ", ".join(absent))
@@ -167,7 +167,7 @@ def published_content_hashes(path: Path, tables: tuple[TableSpec, ...]) -> dict[
         hashes = {}
         for spec in tables:
             local = TableSpec(spec.name, spec.key, spec.period_filtered, schema=PUBLISHED_SCHEMA)
-            sql, params = ordered_select(local, _table_columns(con, local), None)
+            sql, params = ordered_select(local, table_columns(con, local), None)
             hashes[spec.name] = csv_sha256(con.sql(sql, params=params).to_arrow_table())
         return hashes
     finally:
