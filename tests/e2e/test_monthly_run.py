@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
@@ -30,20 +31,38 @@ def settings_for(home: Path):
     return load_settings({"DVC_INDEX_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")})
 
 
+CANARY_TOKEN = "canary-PORTAL-TOKEN-e2e-7c41"
+EARLY = datetime(2025, 8, 3, 10, 0, tzinfo=timezone(timedelta(hours=7)))  # July's records before late syncs
+
+
 @pytest.fixture(scope="module")
 def warehouse_run(portal_data, tmp_path_factory):
-    """Two months run once for the whole module, then the second month run again."""
+    """June, then July as the portal had it on 3/8/2025 (release v1), then July again once the portal has every late
+    sync (the month is restated: v2), then July once more on the same data (idempotent: still v2). Every request
+    carries a canary PORTAL_TOKEN that the simulator requires."""
     home = tmp_path_factory.mktemp("home")
     settings = settings_for(home)
-    with PortalSimulator(TEST_CONFIG, data=portal_data, as_of=AS_OF) as sim:
-        first = run_months(MONTHS[:1], portal_url=sim.url, settings=settings)
+    saved = os.environ.get("PORTAL_TOKEN")
+    os.environ["PORTAL_TOKEN"] = CANARY_TOKEN
+    try:
+        with PortalSimulator(TEST_CONFIG, data=portal_data, as_of=AS_OF, token=CANARY_TOKEN) as sim:
+            first = run_months(MONTHS[:1], portal_url=sim.url, settings=settings)
         published_before = published_rankings(settings.duckdb_path, MONTHS[0])
-        first += run_months(MONTHS[1:], portal_url=sim.url, settings=settings)
-        snapshot = warehouse_snapshot(settings.duckdb_path)
-        rerun = run_months(MONTHS[-1:], portal_url=sim.url, settings=settings)
+        with PortalSimulator(TEST_CONFIG, data=portal_data, as_of=EARLY, token=CANARY_TOKEN) as sim:
+            early = run_months(MONTHS[1:], portal_url=sim.url, settings=settings)
+        with PortalSimulator(TEST_CONFIG, data=portal_data, as_of=AS_OF, token=CANARY_TOKEN) as sim:
+            first += run_months(MONTHS[1:], portal_url=sim.url, settings=settings)
+            snapshot = warehouse_snapshot(settings.duckdb_path)
+            rerun = run_months(MONTHS[-1:], portal_url=sim.url, settings=settings)
+    finally:
+        if saved is None:
+            os.environ.pop("PORTAL_TOKEN", None)
+        else:
+            os.environ["PORTAL_TOKEN"] = saved
     return {
         "settings": settings,
         "first": first,
+        "early": early,
         "rerun": rerun,
         "snapshot": snapshot,
         "published_before": published_before,
@@ -100,7 +119,7 @@ def test_each_month_lands_every_feed_with_a_manifest(warehouse_run):
     for month in MONTHS:
         for dataset in FEEDS:
             extractions = list_extractions(raw, dataset, month)
-            expected = 2 if month == MONTHS[-1] else 1
+            expected = 3 if month == MONTHS[-1] else 1  # July: early, restated, and the idempotent rerun
             assert len(extractions) == expected, (dataset, month)
             manifest = json.loads((extractions[0] / "manifest.json").read_text())
             assert manifest["dataset"] == dataset and manifest["period"] == month
@@ -340,3 +359,128 @@ def test_ministries_and_provinces_carry_rank_intervals_containing_their_rank_mos
     inside = sum(low <= rank <= high for _, rank, low, high in rows)
     assert inside / len(rows) >= 0.9
     assert others == 0
+
+
+# ---- quality gate and releases ------------------------------------------------------------------------------
+
+
+def release_tree(releases: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(releases)): p.read_bytes() for p in sorted(releases.rglob("*")) if p.is_file()}
+
+
+def test_every_month_is_published_after_its_gate_passed(warehouse_run):
+    settings = warehouse_run["settings"]
+    releases = settings.releases_dir
+    assert (releases / "2025-06" / "CURRENT").read_text().strip() == "v1"
+    assert (releases / "2025-07" / "CURRENT").read_text().strip() == "v2"
+    for month, version in (("2025-06", 1), ("2025-07", 1), ("2025-07", 2)):
+        folder = releases / month / f"v{version}"
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert manifest["month"] == month and manifest["version"] == version
+        assert manifest["checks"] and all(c["passed"] for c in manifest["checks"] if c["blocking"])
+        assert (folder / "report.html").read_text(encoding="utf-8").count("Bộ chỉ số phục vụ người dân") >= 1
+        assert (folder / "quality" / "index.html").is_file() and (folder / "quality" / "gate.json").is_file()
+        assert (folder / "csv" / "rpt_rankings.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+        with duckdb.connect(str(folder / "published.duckdb"), read_only=True) as con:
+            provinces = con.execute(
+                "select count(*) from marts.rpt_rankings where peer_group = 'provinces'"
+            ).fetchone()[0]
+        assert provinces == (63 if month == "2025-06" else 34)
+    summary = warehouse_run["first"][-1].render()
+    assert "release v2" in summary and "report.html" in summary and "published.duckdb" in summary
+
+
+def test_a_restated_month_is_v2_with_a_diff_and_v1_stays_readable(warehouse_run):
+    releases = warehouse_run["settings"].releases_dir / "2025-07"
+    diff = json.loads((releases / "v2" / "diff.json").read_text())
+    assert diff and json.dumps(diff).count("unit_id") > 0
+    with duckdb.connect(str(releases / "v1" / "published.duckdb"), read_only=True) as v1, duckdb.connect(
+        str(releases / "v2" / "published.duckdb"), read_only=True
+    ) as v2:
+        before = dict(v1.execute("select unit_id, total_points from marts.rpt_rankings").fetchall())
+        after = dict(v2.execute("select unit_id, total_points from marts.rpt_rankings").fetchall())
+        restated = {u for (u,) in v2.execute("select unit_id from marts.rpt_rankings where is_restated").fetchall()}
+    changed = {u for u in after if u in before and before[u] != after[u]}
+    assert changed, "the late syncs should change some July totals"
+    assert restated == changed
+
+
+def test_publishing_identical_data_again_keeps_the_version(warehouse_run):
+    assert warehouse_run["rerun"][-1].release["status"] == "unchanged"
+    assert warehouse_run["rerun"][-1].release["version"] == 2
+    assert not (warehouse_run["settings"].releases_dir / "2025-07" / "v3").exists()
+
+
+def test_the_canary_token_is_in_no_file_the_runs_wrote(warehouse_run):
+    home = warehouse_run["settings"].home
+    leaks = [p for p in home.rglob("*") if p.is_file() and CANARY_TOKEN.encode() in p.read_bytes()]
+    assert leaks == []
+    assert (home / "dagster").is_dir() and (home / "quality").is_dir() and (home / "releases").is_dir()
+
+
+def test_no_release_file_contains_personal_data(warehouse_run, portal_data):
+    seeded = set()
+    for month in MONTHS:
+        feed = portal_data.feed("dossiers", month, AS_OF)
+        for d in feed.rows(0, min(feed.total, 2000)):
+            seeded |= {d[f] for f in ("SoGiayToChuHoSo", "SoDienThoai", "ChuHoSo", "DiaChiChuHoSo") if d.get(f)}
+    assert len(seeded) > 500
+    needles = [value.encode("utf-8") for value in seeded if len(value) >= 6]
+    for path in warehouse_run["settings"].releases_dir.rglob("*"):
+        if path.is_file() and path.suffix in {".csv", ".json", ".html"}:
+            content = path.read_bytes()
+            assert not [n for n in needles if n in content], f"personal data in {path}"
+
+
+def test_a_release_is_reproduced_from_the_raw_files_its_manifest_names(warehouse_run, tmp_path):
+    from orchestration.publication import reproduce
+    from orchestration.publication.rebuild import rebuild_warehouse
+
+    settings = warehouse_run["settings"]
+    for version in (1, 2):
+        result = reproduce(
+            "2025-07", version, rebuild_warehouse, releases_dir=settings.releases_dir, raw_dir=settings.raw_dir,
+            work_dir=tmp_path,
+        )
+        assert result.ok, (version, result)
+        assert result.outputs_compared >= 7
+
+
+def test_a_bad_mart_blocks_publication_and_leaves_every_release_as_it_was(warehouse_run, tmp_path, monkeypatch):
+    import shutil
+
+    import dagster as dg
+
+    from orchestration.assets.publication import monthly_release
+    from orchestration.assets.quality import quality_gate
+
+    source = warehouse_run["settings"]
+    home = tmp_path / "home"
+    shutil.copytree(source.home / "releases", home / "releases", symlinks=True)
+    (home / "raw").symlink_to(source.raw_dir)
+    shutil.copyfile(source.duckdb_path, home / "warehouse.duckdb")
+    monkeypatch.setenv("DVC_INDEX_HOME", str(home))
+    monkeypatch.setenv("DUCKDB_PATH", str(home / "warehouse.duckdb"))
+    before = release_tree(home / "releases")
+    for fault in (
+        "update marts.fct_criterion_values set points = max_points + 5 "
+        "where unit_id = (select min(unit_id) from marts.fct_criterion_values where period_start = '2025-07-01') "
+        "and period_start = '2025-07-01' and criterion_code = 'DOSSIER_ON_TIME' and input_source = 'records'",
+        "insert into marts.fct_unit_scores select * from marts.fct_unit_scores "
+        "where period_start = '2025-07-01' and input_source = 'records' limit 1",
+    ):
+        shutil.copyfile(source.duckdb_path, home / "warehouse.duckdb")
+        with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+            con.execute(fault)
+        result = dg.materialize(
+            [quality_gate, monthly_release], partition_key="2025-07", raise_on_error=False,
+            instance=dg.DagsterInstance.ephemeral(),
+        )
+        assert not result.success
+        gate = [e for e in result.get_asset_check_evaluations() if e.check_name == "passed"]
+        assert gate and not gate[0].passed
+        assert "release/monthly" not in {
+            e.event_specific_data.materialization.asset_key.to_user_string()
+            for e in result.get_asset_materialization_events()
+        }
+        assert release_tree(home / "releases") == before
