@@ -2,7 +2,7 @@
 
 Stages of a month: ingestion (the portal's feeds → data/raw) → warehouse (dbt: staging → intermediate → marts,
 with dbt's tests) → quality (Great Expectations, a blocking check) → release (data/releases/YYYY-MM/vN/). A
-schedule runs the previous month on day 5 at 06:00 Vietnam time; freshness checks watch the landed feeds.
+schedule runs the previous month on day 5 at 06:00 Vietnam time; a freshness policy watches the landed feeds.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from orchestration.assets.publication import monthly_release
 from orchestration.assets.quality import quality_gate
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
 from orchestration.resources import PortalResource
-from orchestration.schedules import build_landing_freshness_checks, build_monthly_schedule
+from orchestration.schedules import build_monthly_schedule
 
 monthly_job = dg.define_asset_job(
     "monthly_index",
@@ -27,7 +27,6 @@ monthly_job = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[*ingestion_assets, warehouse_models, quality_gate, monthly_release],
-    asset_checks=build_landing_freshness_checks(ingestion_assets),
     jobs=[monthly_job],
     schedules=[build_monthly_schedule(monthly_job)],
     resources={

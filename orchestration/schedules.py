@@ -2,12 +2,12 @@
 
 The run key is the partition (the month), so a schedule tick that is evaluated twice (a daemon restart) never
 launches the same month twice; rerunning a month after the portal restates it is a manual launch or backfill.
-The freshness checks warn when a month's landed feeds are still missing at the schedule's deadline.
+A freshness policy on the landed feeds flags a month whose feeds are still missing at noon on day 5.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import dagster as dg
 
@@ -38,10 +38,8 @@ def build_monthly_schedule(job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleD
     return monthly_index_schedule
 
 
-def build_landing_freshness_checks(assets: list[dg.AssetsDefinition]) -> list[dg.AssetChecksDefinition]:
-    """Each landed feed's latest month must be materialised by the schedule's deadline (a warning, not a block)."""
-    return list(
-        dg.build_time_partition_freshness_checks(
-            assets=assets, deadline_cron=MONTHLY_CRON, timezone=VN_TIMEZONE, severity=dg.AssetCheckSeverity.WARN
-        )
-    )
+# Landed feeds are fresh when extracted in the week before noon on day 5 (the run starts at 06:00).
+LANDING_FRESHNESS = dg.FreshnessPolicy.cron(
+    deadline_cron="0 12 5 * *", lower_bound_delta=timedelta(days=7), timezone=VN_TIMEZONE
+)
+

@@ -8,6 +8,7 @@ from orchestration.history import context_periods
 from orchestration.landing import EVALUATION, FEEDS, FeedExtractor, dataset_dir_name, list_extractions
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import PortalResource
+from orchestration.schedules import LANDING_FRESHNESS
 from orchestration.settings import load_settings
 
 PROGRESS_EVERY_PAGES = 10
@@ -23,6 +24,7 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
         key=raw_asset_key(dataset),
         partitions_def=monthly_partitions,
         group_name="ingestion",
+        freshness_policy=LANDING_FRESHNESS,
         kinds={"python", "parquet"},
         description=f"The portal's `{dataset}` feed for the month, landed as Parquet with a manifest "
         "(data/raw/<dataset>/period=YYYY-MM/extracted_at=.../). Each materialization adds an extraction.",
@@ -64,6 +66,7 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
     key=raw_asset_key(EVALUATION),
     partitions_def=monthly_partitions,
     group_name="ingestion",
+    freshness_policy=LANDING_FRESHNESS,
     kinds={"python", "parquet"},
     description="The portal's published evaluation of the month (PORTAL_API.md §2): every endpoint for the nation's "
     "provinces and ministries and for each of them as the root of its subordinate units, kept whole as it came.",
