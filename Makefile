@@ -21,6 +21,9 @@ lint: setup
 dev: setup ## the Dagster UI over the same definitions
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} $(BIN)/dagster dev -m orchestration.definitions
 
+bench: setup ## measure a month at scale small, and 13 months of history at scale tiny (results in docs/benchmarks/)
+	$(BIN)/dvc-index bench --scale small --history 13
+
 docs: setup ## the dbt documentation site: every model and mart column (with its Vietnamese term), one HTML file
 	cd dbt_project && ../$(BIN)/dbt docs generate --static --profiles-dir .
 	@echo "dbt docs: $(CURDIR)/dbt_project/target/static_index.html (open it in a browser)"

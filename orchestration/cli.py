@@ -1,4 +1,4 @@
-"""`dvc-index`: run months of the index, serve the portal simulator."""
+"""`dvc-index`: run months of the index, reproduce a release, benchmark, serve the portal simulator."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from orchestration import __version__
 from orchestration.settings import Settings, load_settings
@@ -41,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reproduce.add_argument("--month", type=_month, required=True, help="the release's month, YYYY-MM")
     reproduce.add_argument("--version", type=int, required=True, dest="release_version", help="N of vN")
+
+    bench = sub.add_parser("bench", help="measure extraction, transformation, gate and publication at a scale")
+    bench.add_argument("--scale", default="small", choices=["tiny", "small", "medium", "national"])
+    bench.add_argument("--output", type=Path, default=Path("docs/benchmarks"), help="where the JSON and table go")
+    bench.add_argument("--work-dir", type=Path, help="scratch data (default: $DVC_INDEX_HOME/bench)")
+    bench.add_argument("--no-previous-month", action="store_true", help="skip running the month before first")
+    bench.add_argument("--history", type=int, default=0, metavar="N", help="also run N consecutive months")
+    bench.add_argument("--history-scale", default="tiny", choices=["tiny", "small", "medium"])
 
     sim = sub.add_parser("simulate-portal", help="serve the portal simulator alone")
     sim.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
@@ -79,6 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _simulate(args, settings)
     if args.command == "reproduce":
         return _reproduce(args, settings)
+    if args.command == "bench":
+        from orchestration.bench.runner import main as bench_main
+
+        return bench_main(
+            args.scale, output=args.output, work_dir=args.work_dir or settings.home / "bench",
+            previous_month=not args.no_previous_month, history=args.history, history_scale=args.history_scale,
+        )
     raise AssertionError(args.command)  # pragma: no cover
 
 

@@ -328,10 +328,16 @@ def _load_previous_period_start(con: duckdb.DuckDBPyConnection, period_start: da
 
 
 def _load_extracted_at(con: duckdb.DuckDBPyConnection, period_start: date) -> datetime | None:
-    return con.execute(
-        "select max(source_extracted_at) from marts.rpt_rankings where period_type = 'month' and period_start = ?",
-        [period_start],
-    ).fetchall()[0][0]
+    """When the month's records were extracted (Vietnam time), from the warehouse's period clock; None when the
+    connection has no intermediate schema (a published.duckdb holds the marts only)."""
+    try:
+        return con.execute(
+            "select max(source_extracted_at) from intermediate.int_period_evaluation_times "
+            "where period_type = 'month' and period_start = ?",
+            [period_start],
+        ).fetchall()[0][0]
+    except duckdb.CatalogException:
+        return None
 
 
 def _load_group_max(con: duckdb.DuckDBPyConnection, period_start: date) -> dict[str, Decimal]:

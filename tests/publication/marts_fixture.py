@@ -10,7 +10,7 @@ of another month, of a quarter and of the portal_published source are there to b
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -50,7 +50,7 @@ create table marts.rpt_rankings (
     dossiers_received bigint, previous_period_start date, previous_total_points decimal(6,2),
     previous_competition_rank integer, previous_basis varchar, points_change decimal(6,2), rank_change integer,
     rank_interval_low integer, rank_interval_high integer, is_rank_change_significant boolean,
-    is_low_volume boolean, is_provisional boolean, source_extracted_at timestamp, is_restated boolean
+    is_low_volume boolean, is_provisional boolean, is_restated boolean
 );
 create table marts.rpt_score_changes (
     period_type varchar, period_start date, previous_period_start date, unit_id varchar, criterion_code varchar,
@@ -204,7 +204,7 @@ def _insert_scores_and_rankings(con: duckdb.DuckDBPyConnection, *, with_previous
             "is_rank_change_significant": (rank_change not in (None, 0) and abs(rank_change) > 1)
             if has_previous else None,
             "is_low_volume": low_volume, "is_provisional": provisional,
-            "source_extracted_at": datetime(2025, 9, 3, 8, 30), "is_restated": restated,
+            "is_restated": restated,
         })
     # The portal's own scoring of Bắc Ninh: another source, not shown in the rankings.
     scores.append({
@@ -214,8 +214,17 @@ def _insert_scores_and_rankings(con: duckdb.DuckDBPyConnection, *, with_previous
     # Another month and a quarter, to be left out.
     for period_type, period_start, name in (("month", PREVIOUS, "Tỉnh Kỳ Trước"), ("quarter", PERIOD, "Tỉnh Theo Quý")):
         rankings.append({**rankings[0], "period_type": period_type, "period_start": period_start, "unit_id": "PX",
-                         "unit_name": name, "source_extracted_at": datetime(2025, 10, 1, 9, 0)})
+                         "unit_name": name})
     _insert(con, "fct_unit_scores", scores)
+    con.execute(
+        "create schema if not exists intermediate; create table intermediate.int_period_evaluation_times "
+        "(period_type varchar, period_start date, source_extracted_at timestamp)"
+    )
+    con.execute(
+        "insert into intermediate.int_period_evaluation_times values "
+        "('month', ?, timestamp '2025-09-03 08:30:00'), ('month', ?, timestamp '2025-10-01 09:00:00')",
+        [PERIOD, PREVIOUS],
+    )
     _insert(con, "rpt_rankings", rankings)
 
 

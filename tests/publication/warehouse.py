@@ -146,7 +146,6 @@ def build_warehouse(
                 rank() over (partition by period_start, peer_group order by total_points desc)::integer
                     as competition_rank,
                 0::bigint as dossiers_received,
-                timestamp '2025-08-05 01:00:00' as source_extracted_at,
                 false as is_restated
             from scores"""
         )

@@ -68,7 +68,7 @@ def add_contract_marts(con: duckdb.DuckDBPyConnection) -> None:
             (prev.competition_rank - cur.competition_rank)::integer as rank_change,
             null::integer as rank_interval_low, null::integer as rank_interval_high,
             false as is_rank_change_significant, cur.dossiers_received < 30 as is_low_volume,
-            false as is_provisional, null::timestamp as source_extracted_at, false as is_restated
+            false as is_provisional, false as is_restated
         from ranked cur
         left join ranked prev on prev.unit_id = cur.unit_id and prev.period_start = cur.period_start - interval 1 month
     """)

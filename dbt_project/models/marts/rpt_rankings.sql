@@ -268,7 +268,6 @@ final as (
                 < cast(periods.period_end as timestamp) + to_days({{ var('provisional_within_days') }})
             as boolean
         ) as is_provisional,
-        cast(periods.source_extracted_at as timestamp) as source_extracted_at,
         cast(coalesce(restated.is_restated, false) as boolean) as is_restated
 
     from ranked

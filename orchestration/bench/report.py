@@ -1,0 +1,74 @@
+"""The benchmark results as a markdown page (docs/benchmarks/README.md), one column per scale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if value >= 10 else f"{value:,.2f}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    return f"{value}{unit}"
+
+
+def _yes(flag: bool | None) -> str:
+    return "n/a" if flag is None else ("met" if flag else "**not met**")
+
+
+ROWS = [
+    ("dossiers in the month", "dossiers", ""),
+    ("extraction over loopback HTTP (records/s)", "extraction_http_records_per_second", ""),
+    ("extraction without HTTP, same landing (records/s)", "extraction_direct_records_per_second", ""),
+    ("dbt build of the month (s)", "transform_seconds", ""),
+    ("one DuckDB pass over the same dossiers (s)", "single_pass_seconds", ""),
+    ("dbt build / single pass", "transform_over_single_pass", "×"),
+    ("quality gate (s)", "gate_seconds", ""),
+    ("publication (s)", "publish_seconds", ""),
+    ("peak RSS of any stage (MB)", "peak_rss_mb", ""),
+]
+
+
+def render_markdown(results: list[dict[str, Any]]) -> str:
+    order = {"tiny": 0, "small": 1, "medium": 2, "national": 3}
+    results = sorted(results, key=lambda r: order.get(r["scale"], 9))
+    lines = [
+        "# Benchmarks",
+        "",
+        "Produced by `dvc-index bench --scale <scale>` (`make bench`), which writes `<scale>.json` here and",
+        "regenerates this page. Each stage runs in a process of its own; peak RSS is that process's with its children",
+        "(dbt). Absolute times vary between machines: quote the ratios.",
+        "",
+        "| figure | " + " | ".join(r["scale"] for r in results) + " |",
+        "|---|" + "---|" * len(results),
+    ]
+    for label, key, unit in ROWS:
+        lines.append(f"| {label} | " + " | ".join(_fmt(r["summary"].get(key), unit) for r in results) + " |")
+    for stage in ("month_run", "extract", "transform", "single_pass", "gate", "publish"):
+        lines.append(
+            f"| peak RSS, {stage} (MB) | "
+            + " | ".join(_fmt(r["summary"]["peak_rss_mb_by_stage"].get(stage)) for r in results)
+            + " |"
+        )
+    lines += ["", "## Targets", "", "| target | " + " | ".join(r["scale"] for r in results) + " |",
+              "|---|" + "---|" * len(results)]
+    for target in ("transform_within_4x_single_pass", "peak_rss_under_6gb", "extraction_30k_per_second",
+                   "history_independent_within_20pct"):
+        lines.append(f"| {target} | " + " | ".join(_yes(r["summary"]["met"].get(target)) for r in results) + " |")
+    for r in results:
+        if "history" in r:
+            lines += ["", f"## A month's dbt build as history grows ({r['history']['scale']} scale)", "",
+                      "| month | dbt build (s) | run (s) |", "|---|---|---|"]
+            lines += [f"| {m['month']} | {_fmt(m['dbt_seconds'])} | {_fmt(m['seconds'])} |" for m in r["history"]["months"]]
+    lines += ["", "## Machines and commands", ""]
+    for r in results:
+        m = r["machine"]
+        lines.append(
+            f"- **{r['scale']}** ({r['started_at']} to {r.get('finished_at', '?')}): {m['cpu']}, {m['cores']} cores, "
+            f"{m['memory_gb']} GB, {m['platform']}, Python {m['python']}, DuckDB {m['duckdb']}; load average at start "
+            f"{', '.join(f'{x:.1f}' for x in m['load_average_at_start'])}. Command: `{r.get('command') or 'dvc-index bench --scale ' + r['scale']}`"
+        )
+    return "\n".join(lines) + "\n"

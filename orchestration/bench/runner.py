@@ -1,0 +1,197 @@
+"""`dvc-index bench`: how fast and how lean a month is, stage by stage, on this machine.
+
+Each stage runs in a process of its own (orchestration/bench/stages.py) so that its peak memory is its own. For a
+scale the benchmark generates the portal's data (once per process that serves it, deterministically from the
+seed), runs the month before and the month itself through the whole pipeline (HTTP extraction, dbt, gate,
+release), then measures on that warehouse: extraction of the dossier feed over loopback HTTP and directly,
+`dbt build` of the month beside one DuckDB pass over the same landed dossiers (the ratio is the figure to quote),
+the gate, and the publication. `--history N` also runs N consecutive months at a (small) scale and reports each
+month's dbt build time, to show whether a month's cost grows with the history in the warehouse.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from orchestration.history import shift_month
+
+TARGETS = {
+    "transform_over_single_pass": 4.0,
+    "peak_rss_mb": 6 * 1024,
+    "extraction_records_per_second": 30_000,
+    "history_growth": 0.20,
+}
+
+
+class StageFailed(RuntimeError):
+    pass
+
+
+def run_stage(name: str, **arguments: Any) -> dict[str, Any]:
+    """Run one stage in a child process and return its JSON result."""
+    env = {**os.environ}
+    env.pop("DUCKDB_PATH", None)  # each stage reads its own home's warehouse
+    done = subprocess.run(
+        [sys.executable, "-m", "orchestration.bench.stages", name, json.dumps(arguments)],
+        capture_output=True, text=True, env=env,
+    )
+    if done.returncode != 0:
+        raise StageFailed(f"stage {name} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    cpu = ""
+    meminfo = {}
+    try:
+        cpu = next(
+            (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+             if line.startswith("model name")),
+            "",
+        )
+        meminfo = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines() if ":" in line)
+    except OSError:
+        pass
+    import duckdb
+
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(meminfo.get("MemTotal", "0 kB").split()[0]) / 2**20, 1) if meminfo else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def say(message: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+def benchmark(
+    scale: str,
+    *,
+    month: str = "2025-07",
+    work_dir: Path,
+    previous_month: bool = True,
+    history: int = 0,
+    history_scale: str = "tiny",
+    history_first: str = "2024-07",
+) -> dict[str, Any]:
+    """Every figure of one scale (and the history series if asked), as a JSON-serialisable dict."""
+    home = work_dir / scale
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    result: dict[str, Any] = {
+        "scale": scale, "month": month, "machine": machine(), "targets": TARGETS,
+        "command": " ".join(["dvc-index", "bench", *sys.argv[2:]]) if sys.argv[1:2] == ["bench"] else "",
+        "started_at": datetime.now().isoformat(timespec="seconds"),
+    }
+    months = [shift_month(month, -1), month] if previous_month else [month]
+    runs = []
+    for m in months:
+        say(f"{scale}: running {m} through the whole pipeline (extract over HTTP, dbt, gate, release)")
+        runs.append(run_stage("month", home=str(home), month=m, scale=scale))
+    result["month_run"] = runs[-1]
+    say(f"{scale}: extraction of the dossier feed over HTTP and directly")
+    result["extract"] = run_stage("extract", month=month, scale=scale)
+    say(f"{scale}: dbt build of {month} and one DuckDB pass over the same dossiers")
+    result["transform"] = run_stage("transform", home=str(home), month=month)
+    result["single_pass"] = run_stage("single_pass", home=str(home), month=month)
+    say(f"{scale}: quality gate and publication")
+    result["gate"] = run_stage("gate", home=str(home), month=month)
+    result["publish"] = run_stage("publish", home=str(home), month=month)
+    if history:
+        result["history"] = history_series(work_dir, history, history_scale, history_first)
+    result["summary"] = summarise(result)
+    result["finished_at"] = datetime.now().isoformat(timespec="seconds")
+    return result
+
+
+def history_series(work_dir: Path, months: int, scale: str, first: str) -> dict[str, Any]:
+    """The dbt step of `months` consecutive monthly runs into one warehouse, in order."""
+    home = work_dir / f"history-{scale}"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    series = []
+    for i in range(months):
+        m = shift_month(first, i)
+        say(f"history: month {i + 1} of {months} ({m}, scale {scale})")
+        run = run_stage("month", home=str(home), month=m, scale=scale)
+        series.append({"month": m, "dbt_seconds": run["steps"].get("warehouse_models"), "seconds": run["seconds"],
+                       "peak_rss_mb": run["peak_rss_mb"]})
+    return {"scale": scale, "months": series}
+
+
+def summarise(result: dict[str, Any]) -> dict[str, Any]:
+    """The figures the targets are about, and whether each is met."""
+    extract = result["extract"]
+    transform_seconds = result["transform"]["seconds"]
+    single_pass = result["single_pass"]["query_seconds"]
+    stages = ("month_run", "extract", "transform", "single_pass", "gate", "publish")
+    peak = max(result[s]["peak_rss_mb"] for s in stages)
+    summary: dict[str, Any] = {
+        "dossiers": extract["records"],
+        "extraction_http_records_per_second": extract["http"]["records_per_second"],
+        "extraction_direct_records_per_second": extract["direct"]["records_per_second"],
+        "transform_seconds": transform_seconds,
+        "single_pass_seconds": single_pass,
+        "transform_over_single_pass": round(transform_seconds / single_pass, 1) if single_pass else None,
+        "gate_seconds": result["gate"]["seconds"],
+        "publish_seconds": result["publish"]["seconds"],
+        "peak_rss_mb": peak,
+        "peak_rss_mb_by_stage": {s: result[s]["peak_rss_mb"] for s in stages},
+    }
+    if "history" in result and len(result["history"]["months"]) >= 13:
+        series = result["history"]["months"]
+        second, thirteenth = series[1]["dbt_seconds"], series[12]["dbt_seconds"]
+        summary["history_dbt_seconds_month_2"] = second
+        summary["history_dbt_seconds_month_13"] = thirteenth
+        summary["history_growth"] = round(thirteenth / second - 1, 2) if second else None
+    summary["met"] = {
+        "transform_within_4x_single_pass": summary["transform_over_single_pass"] is not None
+        and summary["transform_over_single_pass"] <= TARGETS["transform_over_single_pass"],
+        "peak_rss_under_6gb": peak <= TARGETS["peak_rss_mb"],
+        "extraction_30k_per_second": summary["extraction_http_records_per_second"]
+        >= TARGETS["extraction_records_per_second"],
+    }
+    if "history_growth" in summary and summary["history_growth"] is not None:
+        summary["met"]["history_independent_within_20pct"] = abs(summary["history_growth"]) <= TARGETS["history_growth"]
+    return summary
+
+
+def write_results(result: dict[str, Any], output: Path) -> tuple[Path, Path]:
+    """docs/benchmarks/<scale>.json, and README.md regenerated from every JSON there."""
+    output.mkdir(parents=True, exist_ok=True)
+    path = output / f"{result['scale']}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    table = output / "README.md"
+    table.write_text(markdown(sorted(output.glob("*.json"))), encoding="utf-8")
+    return path, table
+
+
+def markdown(paths: list[Path]) -> str:
+    from orchestration.bench.report import render_markdown
+
+    return render_markdown([json.loads(p.read_text(encoding="utf-8")) for p in paths])
+
+
+def main(scale: str, *, output: Path, work_dir: Path, previous_month: bool, history: int, history_scale: str) -> int:
+    started = time.monotonic()
+    result = benchmark(scale, work_dir=work_dir, previous_month=previous_month, history=history,
+                       history_scale=history_scale)
+    path, table = write_results(result, output)
+    say(f"done in {time.monotonic() - started:.0f}s: {path} and {table}")
+    print(json.dumps(result["summary"], indent=2))
+    return 0

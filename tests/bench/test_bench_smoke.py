@@ -1,0 +1,50 @@
+"""A tiny smoke of the benchmark script: every stage runs, the JSON and the table are written (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from orchestration.bench.report import render_markdown
+from orchestration.bench.runner import benchmark, summarise, write_results
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_benchmark_runs_every_stage_at_tiny_scale(tmp_path):
+    result = benchmark("tiny", work_dir=tmp_path / "work", previous_month=False)
+    summary = result["summary"]
+    assert summary["dossiers"] > 1000
+    assert summary["extraction_http_records_per_second"] > 0 and summary["extraction_direct_records_per_second"] > 0
+    assert summary["transform_seconds"] > 0 and summary["single_pass_seconds"] > 0
+    assert result["gate"]["passed"] and result["publish"]["status"] == "published"
+    assert set(summary["peak_rss_mb_by_stage"]) == {"month_run", "extract", "transform", "single_pass", "gate", "publish"}
+    assert "warehouse_models" in result["month_run"]["steps"]
+    path, table = write_results(result, tmp_path / "out")
+    assert json.loads(path.read_text())["scale"] == "tiny"
+    text = table.read_text()
+    assert "| dbt build / single pass |" in text and "tiny" in text and "cores" in text
+
+
+def test_the_history_growth_is_judged_from_months_2_and_13():
+    result = {
+        "extract": {"records": 10, "http": {"records_per_second": 40_000.0}, "direct": {"records_per_second": 9e4}},
+        "transform": {"seconds": 8.0, "peak_rss_mb": 900.0},
+        "single_pass": {"query_seconds": 2.0, "peak_rss_mb": 100.0},
+        "gate": {"seconds": 3.0, "peak_rss_mb": 300.0},
+        "publish": {"seconds": 4.0, "peak_rss_mb": 400.0},
+        "month_run": {"peak_rss_mb": 7000.0},
+        "history": {"scale": "tiny", "months": [{"month": f"m{i}", "dbt_seconds": 10.0 + (i == 12) * 3, "seconds": 1,
+                                                   "peak_rss_mb": 1} for i in range(13)]},
+    }
+    summary = summarise(result)
+    assert summary["transform_over_single_pass"] == 4.0
+    assert summary["met"]["transform_within_4x_single_pass"]
+    assert not summary["met"]["peak_rss_under_6gb"]  # the month run peaked at 7,000 MB
+    assert summary["met"]["extraction_30k_per_second"]
+    assert summary["history_growth"] == 0.3 and not summary["met"]["history_independent_within_20pct"]
+    page = render_markdown([{**result, "scale": "tiny", "summary": summary, "started_at": "t0",
+                             "machine": {"cpu": "x", "cores": 2, "memory_gb": 24, "platform": "p", "python": "3.11",
+                                         "duckdb": "2", "load_average_at_start": [1.0, 1.0, 1.0]}}])
+    assert "**not met**" in page and "| m12 | 13.0 |" in page
