@@ -93,6 +93,9 @@ def rank_intervals(values: pd.DataFrame, settings: BootstrapSettings = Bootstrap
     values["peer_group_unit_id"] = values["peer_group_unit_id"].astype(object).where(
         values["peer_group_unit_id"].notna(), ""
     )
+    # The draws are assigned to rows in order: a query returns rows in no fixed order, so fix one, or a rebuild of
+    # the same data would draw other replicates.
+    values = values.sort_values([*GROUP_KEYS, "unit_id", "criterion_code"], kind="stable", ignore_index=True)
     values["resampled"] = _is_resampled(values)
     lower_q = (1.0 - settings.level) / 2.0
     out = []

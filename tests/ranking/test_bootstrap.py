@@ -113,3 +113,9 @@ def test_same_seed_same_intervals_and_groups_are_separate():
 def test_empty_input_gives_an_empty_frame():
     got = rank_intervals(pd.DataFrame(columns=["period_type"]), SETTINGS)
     assert got.empty and "rank_interval_low" in got.columns
+
+
+def test_the_order_of_the_input_rows_does_not_change_the_intervals():
+    values = pd.concat([ladder(20), ladder(40).assign(period_start="2025-08-01")], ignore_index=True)
+    shuffled = values.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    pd.testing.assert_frame_equal(rank_intervals(values, SETTINGS), rank_intervals(shuffled, SETTINGS))
