@@ -7,6 +7,7 @@ never the token, which only ever travels in the `Authorization` header.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 import tenacity
 
 from orchestration import __version__
@@ -215,9 +217,21 @@ class PortalClient:
         if status >= 400:
             raise PortalRequestError(endpoint, status, _error_detail(response))
         try:
-            return response.json()
+            return parse_json(response.content)
         except ValueError:
             raise _TransientError(f"HTTP {status} with a body that is not JSON") from None
+
+
+def parse_json(body: bytes) -> Any:
+    """A response body as Python values: orjson (several times faster on a 5,000-record page), else `json`.
+
+    orjson refuses what `json` accepts beyond strict JSON (NaN, integers over 64 bits, lone surrogates): such a
+    body is still read, as before, by `json`.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
