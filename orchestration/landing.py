@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import hashlib
 import json
 import logging
@@ -55,6 +56,7 @@ INPROGRESS = "_inprogress"
 CHECKPOINT = "checkpoint.json"
 MANIFEST = "manifest.json"
 META_COLUMNS = ("_dataset", "_period", "_extracted_at", "_page", "_row", "_record_key")
+COLLECT_EVERY_PAGES = 16
 DICTIONARY_COLUMNS = ("_dataset", "_period", "_extracted_at")
 STATISTICS_COLUMNS = ("_dataset", "_period", "_extracted_at", "_page", "_row")
 
@@ -360,6 +362,8 @@ class FeedExtractor:
                 if page.generated_at and page.generated_at not in checkpoint["generated_at"]:
                     checkpoint["generated_at"].append(page.generated_at)
                 del page  # its records live on in the table
+                if page_no % COLLECT_EVERY_PAGES == COLLECT_EVERY_PAGES - 1:
+                    gc.collect(1)  # what cycles the HTTP stack leaves behind, while the full collector is paused
                 if writing is not None:
                     writing.result()  # the previous page's write failed: stop here, as an inline write would
                 writing = writer.submit(_land_page, work, table, page_no, copy.deepcopy(checkpoint))

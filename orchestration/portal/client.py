@@ -205,19 +205,23 @@ class PortalClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(self, method: str, path: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
+        # The body is read from the stream rather than through `response.content`, so it is not kept on the
+        # response: httpx's response sits in a reference cycle, and while extraction pauses the cyclic collector
+        # (gc_pause.py) every page's body would otherwise stay in memory until the extraction ends.
         try:
-            response = self._http.request(method, path, **kwargs)
+            with self._http.stream(method, path, **kwargs) as response:
+                status = response.status_code
+                if status in RETRYABLE_STATUSES:
+                    raise _TransientError(f"HTTP {status}", _retry_after(response))
+                body = b"".join(response.iter_bytes())
         except httpx.TimeoutException as exc:
             raise _TransientError(f"timeout after {self.timeout:g}s ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise _TransientError(f"connection failed ({type(exc).__name__})") from None
-        status = response.status_code
-        if status in RETRYABLE_STATUSES:
-            raise _TransientError(f"HTTP {status}", _retry_after(response))
         if status >= 400:
-            raise PortalRequestError(endpoint, status, _error_detail(response))
+            raise PortalRequestError(endpoint, status, _error_detail(body))
         try:
-            return parse_json(response.content)
+            return parse_json(body)
         except ValueError:
             raise _TransientError(f"HTTP {status} with a body that is not JSON") from None
 
@@ -244,9 +248,9 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None  # an HTTP date: fall back to the backoff
 
 
-def _error_detail(response: httpx.Response) -> str:
+def _error_detail(body: bytes) -> str:
     try:
-        body = response.json()
+        body = json.loads(body)
     except ValueError:
         return ""
     if isinstance(body, dict):
