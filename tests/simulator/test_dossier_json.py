@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -107,3 +108,14 @@ def test_the_served_records_are_those_served_before_the_renderer_changed(as_of):
     count, digest = GOLDEN[as_of]
     assert len(feed) == count
     assert hashlib.sha256(feed.rows_json(0, len(feed))).hexdigest() == digest
+
+
+def test_pages_rendered_at_once_by_a_fresh_renderer_in_several_threads_are_the_reference_bytes():
+    # the server answers each request in its own thread; the renderer registers its literals on first use
+    data = PortalData(CONFIG)
+    feed = data.feed("dossiers", "2025-07", LATE)
+    starts = list(range(0, len(feed), 250))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pages = list(pool.map(lambda start: feed.rows_json(start, start + 250), starts))
+    for start, page in zip(starts, pages, strict=True):
+        assert page == reference_json(feed, start, start + 250), start

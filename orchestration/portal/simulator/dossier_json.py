@@ -19,6 +19,7 @@ entry with `json.dumps`; everything else is digits and fixed ASCII.
 from __future__ import annotations
 
 import json
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -83,9 +84,10 @@ class _Layout:
     its start so that their indices are known before the slice's texts are.
     """
 
-    def __init__(self, n: int, literals: dict[str, int], size: int) -> None:
+    def __init__(self, n: int, literals: dict[str, int], lock: threading.Lock, size: int) -> None:
         self.n = n
         self.literals = literals
+        self.lock = lock
         self.size = size
         self.texts: list[pa.Array] = []
         self.columns: list[np.ndarray | int] = []
@@ -99,7 +101,10 @@ class _Layout:
         return offset
 
     def lit(self, text: str) -> int:
-        index = self.literals.setdefault(text, len(self.literals))
+        index = self.literals.get(text)
+        if index is None:
+            with self.lock:  # the server renders pages in several threads: one index per literal
+                index = self.literals.setdefault(text, len(self.literals))
         if index >= LITERALS:
             raise OverflowError("more distinct literals than the pool's literal region holds")
         return index
@@ -172,18 +177,21 @@ class DossierJson:
             texts.extend(words)
         self.static = pa.array(texts, type=pa.string())
         self.literals: dict[str, int] = {}
-        self._literal_texts: pa.Array | None = None
+        self._lock = threading.Lock()
+        self._literal_texts = pa.array([""] * LITERALS, type=pa.string())
+        self._literal_count = 0
         self.slot_status = [None if s is None else int(s) for s in SLOT_STATUS]
         self._day_num = np.zeros(0, dtype=np.int64)  # yyyyMMdd of each day since 1970-01-01, grown on demand
 
     def datetime_num(self, sec: np.ndarray) -> np.ndarray:
         """yyyyMMddHHmmss as int64 of non-negative local seconds (`_fmt_num`, with the date looked up by day)."""
         day = sec // 86400
-        if len(day) and int(day.max()) >= len(self._day_num):
-            days = np.arange(int(day.max()) + 366, dtype=np.int64)
-            self._day_num = _fmt_num(days * 86400, date_only=True)[0]
+        table = self._day_num
+        if len(day) and int(day.max()) >= len(table):
+            table = _fmt_num(np.arange(int(day.max()) + 366, dtype=np.int64) * 86400, date_only=True)[0]
+            self._day_num = table  # another thread may have grown it meanwhile: either table covers its days
         tod = sec % 86400
-        return self._day_num[day] * 1_000_000 + (tod // 3600) * 10000 + (tod // 60 % 60) * 100 + tod % 60
+        return table[day] * 1_000_000 + (tod // 3600) * 10000 + (tod // 60 % 60) * 100 + tod % 60
 
     def number(self, values: np.ndarray) -> np.ndarray:
         """Pool indices of small non-negative integers as text."""
@@ -199,7 +207,7 @@ class DossierJson:
     def _render(self, f: dict, idx: np.ndarray) -> memoryview:
         n = len(idx)
         at = self.at
-        out = _Layout(n, self.literals, LITERALS + len(self.static))
+        out = _Layout(n, self.literals, self._lock, LITERALS + len(self.static))
         rows = np.arange(n)
 
         def col(name: str) -> np.ndarray:
@@ -319,10 +327,11 @@ class DossierJson:
         return memoryview(text.buffers()[2].slice(int(offsets[0]), int(offsets[-1] - offsets[0])))
 
     def _literal_region(self) -> pa.Array:
-        if self._literal_texts is None or len(self.literals) != self._literal_count:
-            texts = list(self.literals) + [""] * (LITERALS - len(self.literals))
-            self._literal_texts, self._literal_count = pa.array(texts, type=pa.string()), len(self.literals)
-        return self._literal_texts
+        with self._lock:
+            if len(self.literals) != self._literal_count:
+                texts = list(self.literals) + [""] * (LITERALS - len(self.literals))
+                self._literal_texts, self._literal_count = pa.array(texts, type=pa.string()), len(self.literals)
+            return self._literal_texts
 
     def _splice_value_defects(self, out: _Layout, f: dict, idx: np.ndarray) -> None:
         """Rows with a value defect: every piece so far is dropped and the reference rendering put instead."""
