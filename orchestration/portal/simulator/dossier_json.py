@@ -60,6 +60,7 @@ SMALL = 10_000  # numbers below this are taken from a vocabulary instead of bein
 ORG_NAMES = 512  # an organisation's name depends on `org` modulo 4 * 8 * 16 only
 CSDL = ('{"MaCSDL":"CSDLQGDC"}', '{"MaCSDL":"CSDLQGDKDN"}')
 ABSENT = -1  # a piece a row does not have
+LITERALS = 512  # size of the pool's literal region
 MAX_ROWS_PER_TAKE = 20_000  # keeps one take's text well under Arrow's 2 GiB string limit
 
 
@@ -133,9 +134,6 @@ class _Layout:
             by_piece[:before, rows] = ABSENT
         flat = by_piece.T.ravel()
         return flat[flat != ABSENT]
-
-
-LITERALS = 512  # size of the pool's literal region
 
 
 class DossierJson:
