@@ -7,6 +7,7 @@ never the token, which only ever travels in the `Authorization` header.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import orjson
 import tenacity
 
 from orchestration import __version__
@@ -203,21 +205,37 @@ class PortalClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _once(self, method: str, path: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
+        # The body is read from the stream rather than through `response.content`, so it is not kept on the
+        # response: httpx's response sits in a reference cycle, and while extraction pauses the cyclic collector
+        # (gc_pause.py) every page's body would otherwise stay in memory until the extraction ends.
         try:
-            response = self._http.request(method, path, **kwargs)
+            with self._http.stream(method, path, **kwargs) as response:
+                status = response.status_code
+                if status in RETRYABLE_STATUSES:
+                    raise _TransientError(f"HTTP {status}", _retry_after(response))
+                body = b"".join(response.iter_bytes())
         except httpx.TimeoutException as exc:
             raise _TransientError(f"timeout after {self.timeout:g}s ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise _TransientError(f"connection failed ({type(exc).__name__})") from None
-        status = response.status_code
-        if status in RETRYABLE_STATUSES:
-            raise _TransientError(f"HTTP {status}", _retry_after(response))
         if status >= 400:
-            raise PortalRequestError(endpoint, status, _error_detail(response))
+            raise PortalRequestError(endpoint, status, _error_detail(body))
         try:
-            return response.json()
+            return parse_json(body)
         except ValueError:
             raise _TransientError(f"HTTP {status} with a body that is not JSON") from None
+
+
+def parse_json(body: bytes) -> Any:
+    """A response body as Python values: orjson (several times faster on a 5,000-record page), else `json`.
+
+    orjson refuses what `json` accepts beyond strict JSON (NaN, integers over 64 bits, lone surrogates): such a
+    body is still read, as before, by `json`.
+    """
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return json.loads(body)
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -230,9 +248,9 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None  # an HTTP date: fall back to the backoff
 
 
-def _error_detail(response: httpx.Response) -> str:
+def _error_detail(body: bytes) -> str:
     try:
-        body = response.json()
+        body = json.loads(body)
     except ValueError:
         return ""
     if isinstance(body, dict):

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from orchestration import landing
 from orchestration.landing import (
     INPROGRESS,
     FeedExtractor,
@@ -156,3 +157,30 @@ def test_an_extraction_killed_midway_resumes_and_lands_the_same_records(simulato
     clean = extractor(simulator, tmp_path / "clean", page_size=100).extract("dossiers", PERIOD)
     assert landed_records(resumed.path) == landed_records(clean.path)
     assert only_extraction(killed_dir, "dossiers", PERIOD) == resumed.path
+
+
+def test_a_failed_write_stops_the_extraction_and_the_checkpoint_names_only_parts_on_disk(
+    simulator, portal_data, tmp_path, monkeypatch
+):
+    # parts are written by a background thread while the next page is fetched: a failure must still stop the
+    # extraction at that page, and resuming must land every record exactly once
+    real_write = landing.write_part
+
+    def disk_full_on_page_3(work, table, page):
+        if page == 3:
+            raise OSError("No space left on device")
+        return real_write(work, table, page)
+
+    monkeypatch.setattr(landing, "write_part", disk_full_on_page_3)
+    with pytest.raises(OSError, match="No space left"):
+        extractor(simulator, tmp_path).extract("dossiers", PERIOD)
+    (work,) = (period_dir(tmp_path, "dossiers", PERIOD) / INPROGRESS).glob("extracted_at=*")
+    assert json.loads((work / "checkpoint.json").read_text())["pages"] == 3
+    assert sorted(p.name for p in work.glob("part-*")) == [f"part-{i:05d}.parquet" for i in range(3)]
+
+    monkeypatch.setattr(landing, "write_part", real_write)
+    resumed = extractor(simulator, tmp_path).extract("dossiers", PERIOD)
+    assert resumed.resumed
+    assert [r["MaHoSo"] for r in landed_records(resumed.path)] == [
+        r["MaHoSo"] for r in served_rows(portal_data, "dossiers", PERIOD)
+    ]

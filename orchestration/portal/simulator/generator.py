@@ -2,7 +2,8 @@
 
 Everything is generated column-wise with numpy from Generators seeded by (seed, dataset, year, month[, chunk]), so
 a month never depends on which other months were generated before, and the same call gives byte-identical rows.
-Only ``Feed.rows()`` builds dicts, for the requested slice.
+Only the renderers build rows, for the requested slice: per row as dicts (the definition), and for dossiers also
+column-wise straight to JSON text (dossier_json.py), which is what the server sends.
 
 How the data are made:
 
@@ -37,17 +38,21 @@ due working day (receipt + ThoiHanGiaiQuyet working days); NgayQuyetDinh and Nga
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import cached_property
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from orchestration import calendar as vncal
+from orchestration.gc_pause import gc_paused
 from orchestration.portal.simulator import structure as st
 
 DATASETS = ("units", "procedures", "publication-decisions", "dossiers", "petitions", "ratings", "report-counts")
@@ -120,8 +125,8 @@ def _sec(day) -> np.ndarray:
     return np.asarray(day, dtype="datetime64[D]").astype(np.int64) * 86400
 
 
-def _fmt(sec: np.ndarray, date_only: bool = False) -> list:
-    """int64 local seconds -> yyyyMMddHHmmss (or yyyyMMdd) strings; NA (<0) -> None."""
+def _fmt_num(sec: np.ndarray, date_only: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """int64 local seconds -> (yyyyMMddHHmmss (or yyyyMMdd) as int64, present); NA (<0) is not present."""
     sec = np.asarray(sec, dtype=np.int64)
     ok = sec >= 0
     s = np.where(ok, sec, 0)
@@ -136,16 +141,25 @@ def _fmt(sec: np.ndarray, date_only: bool = False) -> list:
         tod = s % 86400
         num = ((yy * 10000 + mm * 100 + dd) * 1000000 + (tod // 3600) * 10000 + (tod // 60 % 60) * 100
                + tod % 60)
+    return num, ok
+
+
+def _fmt(sec: np.ndarray, date_only: bool = False) -> list:
+    """int64 local seconds -> yyyyMMddHHmmss (or yyyyMMdd) strings; NA (<0) -> None."""
+    num, ok = _fmt_num(sec, date_only)
     out = num.astype(str).tolist()
     return [v if k else None for v, k in zip(out, ok.tolist(), strict=True)]
 
 
-def _yymmdd(day: np.ndarray) -> list[str]:
+def _yymmdd_num(day: np.ndarray) -> np.ndarray:
     d = np.asarray(day, dtype="datetime64[D]")
     mo = d.astype("datetime64[M]")
-    num = (mo.astype(np.int64) // 12 + 1970) % 100 * 10000 + (mo.astype(np.int64) % 12 + 1) * 100 + (
+    return (mo.astype(np.int64) // 12 + 1970) % 100 * 10000 + (mo.astype(np.int64) % 12 + 1) * 100 + (
         (d - mo.astype("datetime64[D]")).astype(np.int64) + 1)
-    return [f"{v:06d}" for v in num.tolist()]
+
+
+def _yymmdd(day: np.ndarray) -> list[str]:
+    return [f"{v:06d}" for v in _yymmdd_num(day).tolist()]
 
 
 def _working_tod(r: np.random.Generator, n: int) -> np.ndarray:
@@ -402,14 +416,20 @@ class _Part:
 
 
 class Feed:
-    """One dataset for one period, as served at `as_of`."""
+    """One dataset for one period, as served at `as_of`.
 
-    def __init__(self, dataset: str, period: str, generated_at: str, parts: list[_Part], renderer, keep: bool):
+    `renderer` builds the rows of a part as dicts and is the definition of what is served; `json_renderer`, where
+    a feed has one (dossiers), renders the same rows straight to JSON text, column-wise, for speed.
+    """
+
+    def __init__(self, dataset: str, period: str, generated_at: str, parts: list[_Part], renderer, keep: bool,
+                 json_renderer=None):
         self.dataset = dataset
         self.period = period
         self.generated_at = generated_at
         self._parts = parts
         self._render = renderer
+        self._render_json = json_renderer
         self.total = int(sum(p.n for p in parts))
         self._served = np.cumsum([0] + [p.n_served for p in parts])
         self._keep = keep
@@ -426,29 +446,59 @@ class Feed:
             f["_served"] = np.repeat(np.arange(part.n), 1 + (f["_defect"] == 1)).astype(np.int64)
         return f["_served"]
 
-    def rows(self, start: int, stop: int) -> list[dict]:
-        """Served rows [start, stop) as JSON-ready dicts (duplicates included, right after their original)."""
+    def _slices(self, start: int, stop: int) -> Iterator[tuple[dict, np.ndarray]]:
+        """(frame, index into it) of each part that served rows [start, stop) touch, in order.
+
+        A feed that does not keep its parts releases each one once paging has passed it, so memory holds one
+        part (a chunk of units) at a time whatever the scale.
+        """
         n = len(self)
         start, stop = max(0, start), min(n, stop)
-        out: list[dict] = []
         if start >= stop:
-            return out
+            return
         k = int(np.searchsorted(self._served, start, side="right")) - 1
         while start < stop and k < len(self._parts):
             part = self._parts[k]
             lo = start - self._served[k]
             hi = min(stop, self._served[k + 1]) - self._served[k]
             if hi > lo:
-                idx = self._served_index(part)[lo:hi]
-                rendered = self._render(part.frame(), idx)
-                for row in rendered:
-                    row.pop("_defect_field", None)
-                out.extend(rendered)
+                yield part.frame(), self._served_index(part)[lo:hi]
                 start += hi - lo
             if not self._keep and start >= self._served[k + 1]:
                 part.release()
             k += 1
+
+    def rows(self, start: int, stop: int) -> list[dict]:
+        """Served rows [start, stop) as JSON-ready dicts (duplicates included, right after their original)."""
+        if self._render_json is not None:
+            text = self.rows_json(start, stop)
+            with gc_paused():
+                return orjson.loads(text)
+        return self._reference_rows(start, stop)
+
+    def _reference_rows(self, start: int, stop: int) -> list[dict]:
+        """`rows` as the per-row renderer builds them: the definition the JSON renderer must match."""
+        out: list[dict] = []
+        for frame, idx in self._slices(start, stop):
+            rendered = self._render(frame, idx)
+            for row in rendered:
+                row.pop("_defect_field", None)
+            out.extend(rendered)
         return out
+
+    def rows_json(self, start: int, stop: int) -> bytes:
+        """Served rows [start, stop) as the UTF-8 JSON array that a feed page carries in `data`."""
+        return b"".join(self.rows_json_chunks(start, stop))
+
+    def rows_json_chunks(self, start: int, stop: int) -> list[bytes | memoryview]:
+        """`rows_json` in consecutive chunks, so that a server can join them into its response in one copy."""
+        if self._render_json is None:
+            rows = self._reference_rows(start, stop)
+            return [json.dumps(rows, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")]
+        from orchestration.portal.simulator.dossier_json import json_array_chunks
+
+        chunks = [chunk for frame, idx in self._slices(start, stop) for chunk in self._render_json(frame, idx)]
+        return json_array_chunks(chunks)
 
     def defects(self) -> pd.DataFrame:
         """Ground truth of the injected defects: record_key ('|'-joined key fields as served), defect, field."""
@@ -502,6 +552,12 @@ class PortalData:
         return self.units["code"].to_numpy(dtype=object)
 
     @cached_property
+    def _dossier_json(self):
+        from orchestration.portal.simulator.dossier_json import DossierJson  # it builds on this module
+
+        return DossierJson(self)
+
+    @cached_property
     def _chunks(self) -> list[np.ndarray]:
         """Units split into contiguous (code-ordered) chunks of roughly equal dossier volume."""
         w = self.units["weight"].to_numpy()
@@ -519,6 +575,17 @@ class PortalData:
         communes = np.flatnonzero((u["type"] == "COMMUNE_PEOPLE_COMMITTEE").to_numpy())
         order = communes[np.argsort(root_idx[communes], kind="stable")]
         return disp, root_idx, order
+
+    @cached_property
+    def _gso_num(self) -> np.ndarray:
+        """For every unit: its statistics-office code as a number (1 where it has none), for ID numbers."""
+        return np.array([int(g) if isinstance(g, str) else 1 for g in self.units["gso"]], dtype=np.int64)
+
+    @cached_property
+    def _root_disp(self) -> list[str]:
+        """For every unit: the display name of its root (province or ministry), as addresses end."""
+        disp, root_idx, _ = self._addr
+        return [disp[i] for i in root_idx]
 
     def structure(self) -> pd.DataFrame:
         """All units with validity, parent, successor, type, latent quality, trend and volume weight."""
@@ -567,7 +634,8 @@ class PortalData:
                    "report-counts": self._report_feed}[dataset]
         parts, renderer = builder(y, m, as_sec)
         keep = sum(p.n for p in parts) <= KEEP_ROWS
-        return Feed(dataset, f"{y:04d}-{m:02d}", "", parts, renderer, keep)
+        json_renderer = self._dossier_json.render if dataset == "dossiers" else None
+        return Feed(dataset, f"{y:04d}-{m:02d}", "", parts, renderer, keep, json_renderer)
 
     # ---- defects ------------------------------------------------------------------------------------------------
     def _draw_defects(self, r: np.random.Generator, n: int, dataset: str, eligible: dict[int, np.ndarray] | None = None):
@@ -755,8 +823,7 @@ class PortalData:
         middle = r.integers(0, 12, n).astype(np.int8)
         given = r.integers(0, 30, n).astype(np.int8)
         org = r.integers(0, 1 << 20, n)
-        gso = units["gso"].to_numpy(dtype=object)[uid]
-        gso_num = np.array([int(g) if isinstance(g, str) else 1 for g in gso], dtype=np.int64)
+        gso_num = self._gso_num[uid]
         birth_year = r.integers(1950, 2006, n)
         century = np.where(birth_year >= 2000, 2, 0) + female
         idnum = ((gso_num * 10 + century) * 100 + birth_year % 100) * 1_000_000 + r.integers(0, 1_000_000, n)
@@ -1236,9 +1303,8 @@ class PortalData:
         last_vis = sl.max(axis=1)
         upd = np.where(f["sync_at"][idx] > last_vis, np.minimum(f["sync_at"][idx], f["as_of"]), last_vis)
         upd_s = _fmt(upd)
-        disp, _, _ = self._addr
-        units_disp = disp
-        root_disp = [units_disp[i] for i in self._addr[1]]
+        units_disp = self._addr[0]
+        root_disp = self._root_disp
         out = []
         for j, i in enumerate(idx.tolist()):
             c = [col[j] for col in cols]

@@ -111,7 +111,8 @@ class PortalSimulator:
 
     # -- the feed endpoint --------------------------------------------------------------------------------------
 
-    def feed_page(self, dataset: str, query: dict[str, str], fault: FaultRule | None) -> dict[str, Any]:
+    def feed_page(self, dataset: str, query: dict[str, str], fault: FaultRule | None) -> bytes:
+        """The JSON body of one feed page. The records come pre-encoded from the feed (`Feed.rows_json`)."""
         if dataset not in DATASETS:
             raise _HttpError(404, "NOT_FOUND", f"unknown dataset {dataset!r}")
         try:
@@ -143,18 +144,28 @@ class PortalSimulator:
         if fault is not None and fault.kind == "shift":
             offset += 1  # a record before the cursor vanished: every later record moved up one place
         stop = min(len(feed), offset + limit)
-        rows = feed.rows(offset, stop) if offset < stop else []
+        rows = feed.rows_json_chunks(offset, stop) if offset < stop else [b"[]"]
         next_cursor = (
             encode_cursor({"o": stop, "p": period, "a": as_of.isoformat(), "d": dataset}) if stop < len(feed) else None
         )
-        return {
+        head = {
             "dataset": dataset,
             "period": period,
             "total": feed.total,
             "next_cursor": next_cursor,
             "generated_at": feed.generated_at,
-            "data": rows,
         }
+        return with_data(head, rows)
+
+
+def _encode(payload: dict[str, Any]) -> bytes:
+    # allow_nan=False: NaN is not JSON; a generator bug must fail loudly, not reach a client as NaN
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def with_data(head: dict[str, Any], data: list[bytes | memoryview]) -> bytes:
+    """`head` as a JSON object with a last member `"data"` whose value is the already-encoded `data` (in chunks)."""
+    return b"".join([_encode(head)[:-1], b',"data":', *data, b"}"])
 
 
 def _make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
@@ -270,9 +281,8 @@ def _make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
                     return {"requests": dict(sim.stats)}
             raise _HttpError(404, "NOT_FOUND", f"no admin endpoint {path}")
 
-        def _send(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-            # allow_nan=False: NaN is not JSON; a generator bug must fail loudly, not reach a client as NaN
-            data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        def _send(self, status: int, payload: dict[str, Any] | bytes, headers: dict[str, str] | None = None) -> None:
+            data = payload if isinstance(payload, bytes) else _encode(payload)
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -1,0 +1,1 @@
+"""Measurements for the benchmark (`dvc-index bench`): plain functions, independent of Dagster."""

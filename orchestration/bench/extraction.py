@@ -1,0 +1,156 @@
+"""How fast one feed of one month lands from the portal simulator: over loopback HTTP and without HTTP.
+
+The two numbers separate the costs: `http` is what `dvc-index run` sees (simulator in a thread of the same process,
+`PortalClient` over loopback, `FeedExtractor` writing Parquet parts and checkpoints); `direct` feeds the same rows
+from the generator straight into `FeedExtractor`, so the difference is the price of HTTP, JSON and paging.
+
+The simulator's data are generated before the clock starts (`generation_seconds` reports it): a real portal reads
+records from its database, so synthesising them is not part of what extraction costs.
+
+Peak RSS is measured per phase where Linux allows resetting the high-water mark (`/proc/self/clear_refs`), else it
+is the process's peak so far.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from orchestration.landing import FeedExtractor
+from orchestration.portal.client import MAX_PAGE_SIZE, FeedPage, PortalClient
+from orchestration.portal.simulator.generator import PortalData, SimulatorConfig
+from orchestration.portal.simulator.server import PortalSimulator
+
+VN_TZ = timezone(timedelta(hours=7))
+MODES = ("http", "direct")
+
+
+def default_as_of(month: str) -> datetime:
+    """The first day of the eighth month after `month`: past the simulator's horizon, so every record has synced."""
+    y, m = (int(p) for p in month.split("-"))
+    i = y * 12 + m - 1 + 8
+    return datetime(i // 12, i % 12 + 1, 1, 9, 0, tzinfo=VN_TZ)
+
+
+@dataclass
+class GeneratorClient:
+    """Serves `FeedExtractor` pages straight from the generator (no server, no HTTP, no JSON).
+
+    It honours the paging contract (cursor, `total`, `next_cursor: null` on the last page) so the extractor runs
+    unchanged; its cursor is simply the offset.
+    """
+
+    data: PortalData
+    as_of: datetime
+    base_url: str = "generator:"
+
+    def feed_url(self, dataset: str) -> str:
+        return f"{self.base_url}{dataset}"
+
+    def get_feed_page(self, dataset: str, period: str, cursor: str | None = None, limit: int = 1000) -> FeedPage:
+        feed = self.data.feed(dataset, period, self.as_of)
+        start = int(cursor or 0)
+        stop = min(len(feed), start + limit)
+        return FeedPage(
+            dataset=dataset,
+            period=period,
+            total=feed.total,
+            next_cursor=str(stop) if stop < len(feed) else None,
+            generated_at=feed.generated_at,
+            records=feed.rows(start, stop),
+        )
+
+    def close(self) -> None:
+        pass
+
+
+def measure_extraction(
+    scale: str = "small",
+    month: str = "2025-07",
+    *,
+    dataset: str = "dossiers",
+    seed: int = 766,
+    defect_rate: float = 0.002,
+    as_of: datetime | None = None,
+    page_size: int = MAX_PAGE_SIZE,
+    modes: tuple[str, ...] = MODES,
+    work_dir: Path | None = None,
+    data: PortalData | None = None,
+) -> dict[str, Any]:
+    """Land `dataset` for `month` at `scale` once per mode and report records per second and peak RSS.
+
+    Returns ``{"dataset", "month", "scale", "records", "total", "page_size", "generation_seconds",
+    "generation_peak_rss_mb", "http": {...}, "direct": {...}, "peak_rss_mb"}`` where each mode holds
+    ``seconds``, ``cpu_seconds``, ``records``, ``pages``, ``records_per_second``, ``records_per_cpu_second`` and
+    ``peak_rss_mb``. The landed files are written under `work_dir` (in a temporary directory, removed afterwards).
+
+    ``cpu_seconds`` is the process's CPU time (both ends of HTTP run in this process): on a machine shared with
+    other work, records per CPU second say what the code costs, records per second what this run got.
+    """
+    unknown = set(modes) - set(MODES)
+    if unknown:
+        raise ValueError(f"unknown modes {sorted(unknown)}; expected some of {MODES}")
+    as_of = as_of or default_as_of(month)
+    data = data or PortalData(SimulatorConfig(seed=seed, scale=scale, defect_rate=defect_rate))
+    scale = data.config.scale
+    result: dict[str, Any] = {"dataset": dataset, "month": month, "scale": scale, "page_size": page_size}
+
+    _reset_peak_rss()
+    started = time.perf_counter()
+    feed = data.feed(dataset, month, as_of)
+    result["generation_seconds"] = round(time.perf_counter() - started, 3)
+    result["generation_peak_rss_mb"] = _peak_rss_mb()
+    result["records"] = len(feed)
+    result["total"] = feed.total
+
+    with tempfile.TemporaryDirectory(prefix="dvc-bench-", dir=work_dir) as tmp:
+        for mode in modes:
+            raw_dir = Path(tmp) / mode
+            _reset_peak_rss()
+            cpu_started = time.process_time()
+            if mode == "http":
+                with (
+                    PortalSimulator(data.config, data=data, as_of=as_of) as sim,
+                    PortalClient(sim.url) as client,
+                ):
+                    landed = FeedExtractor(client, raw_dir, page_size=page_size).extract(dataset, month)
+            else:
+                client = GeneratorClient(data, as_of)
+                landed = FeedExtractor(client, raw_dir, page_size=page_size).extract(dataset, month)  # type: ignore[arg-type]
+            cpu_seconds = time.process_time() - cpu_started
+            result[mode] = {
+                "seconds": round(landed.seconds, 3),
+                "cpu_seconds": round(cpu_seconds, 3),
+                "records": landed.record_count,
+                "pages": landed.pages,
+                "records_per_second": round(landed.records_per_second, 1),
+                "records_per_cpu_second": round(landed.record_count / cpu_seconds, 1) if cpu_seconds else None,
+                "peak_rss_mb": _peak_rss_mb(),
+            }
+    result["peak_rss_mb"] = max(
+        [result["generation_peak_rss_mb"]] + [result[m]["peak_rss_mb"] for m in modes]
+    )
+    return result
+
+
+def _reset_peak_rss() -> None:
+    # not Linux, or not allowed: the peak stays the process's peak so far
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
