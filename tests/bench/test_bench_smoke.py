@@ -29,7 +29,8 @@ def test_the_benchmark_runs_every_stage_at_tiny_scale(tmp_path):
 
 def test_the_history_growth_is_judged_from_months_2_and_13():
     result = {
-        "extract": {"records": 10, "http": {"records_per_second": 40_000.0}, "direct": {"records_per_second": 9e4}},
+        "extract": {"records": 10, "http": {"records_per_second": 40_000.0}, "direct": {"records_per_second": 9e4},
+                    "peak_rss_mb": 500.0},
         "transform": {"seconds": 8.0, "peak_rss_mb": 900.0},
         "single_pass": {"query_seconds": 2.0, "peak_rss_mb": 100.0},
         "gate": {"seconds": 3.0, "peak_rss_mb": 300.0},
