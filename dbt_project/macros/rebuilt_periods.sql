@@ -26,22 +26,42 @@
 {%- endmacro %}
 
 
-{#- The first day of var period_from, as a SQL date literal. -#}
-{% macro rebuilt_from_date() -%}
-    date '{{ period_window()['period_from'] }}-01'
-{%- endmacro %}
-
-
 {#- The length of a period of the given type, as a SQL interval. -#}
 {% macro period_length(period_type) -%}
     (case {{ period_type }} when 'month' then interval 1 month when 'quarter' then interval 3 month else interval 1 year end)
 {%- endmacro %}
 
 
-{#- A period that this build recomputes (its end is after the first day of period_from). -#}
+{#-
+    The SQL predicates, for a build with var period_from (callers check that there is one):
+    - 'period': a period whose end is after the first day of period_from (a rebuilt period);
+    - 'period_or_before': a rebuilt period, or the period before one (whose comparable rows are rebuilt);
+    - 'period_rows' kinds (config period_rows of a model): 'period'; 'comparable' (every row is a comparable row:
+      'period_or_before'); 'by_input_source' (rows of rebuilt periods, and comparable rows of the period before).
+-#}
+{% macro rebuilt_periods_predicate(kind, prefix='', period_type=none, period_start=none) -%}
+    {%- set period_type = period_type or prefix ~ 'period_type' -%}
+    {%- set period_start = period_start or prefix ~ 'period_start' -%}
+    {%- set first_day = "date '" ~ period_window()['period_from'] ~ "-01'" -%}
+    {%- set rebuilt = '(' ~ period_start ~ ' + ' ~ period_length(period_type) ~ ' > ' ~ first_day ~ ')' -%}
+    {%- set rebuilt_or_before = '(' ~ period_start ~ ' + ' ~ period_length(period_type) ~ ' + '
+        ~ period_length(period_type) ~ ' > ' ~ first_day ~ ')' -%}
+    {%- if kind == 'period' -%}
+        {{ rebuilt }}
+    {%- elif kind in ('period_or_before', 'comparable') -%}
+        {{ rebuilt_or_before }}
+    {%- elif kind == 'by_input_source' -%}
+        ({{ rebuilt }} or ({{ prefix }}input_source = 'records_comparable' and {{ rebuilt_or_before }}))
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("config period_rows must be period, by_input_source or comparable, got '" ~ kind ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- A period that this build recomputes. -#}
 {% macro period_is_rebuilt(period_type='period_type', period_start='period_start') -%}
     {%- if is_period_increment() -%}
-        ({{ period_start }} + {{ period_length(period_type) }} > {{ rebuilt_from_date() }})
+        {{ rebuilt_periods_predicate('period', period_type=period_type, period_start=period_start) }}
     {%- else -%}
         true
     {%- endif -%}
@@ -51,7 +71,7 @@
 {#- A period that this build recomputes, or the period before one: those whose comparable rows are rebuilt. -#}
 {% macro period_is_rebuilt_or_before(period_type='period_type', period_start='period_start') -%}
     {%- if is_period_increment() -%}
-        ({{ period_start }} + {{ period_length(period_type) }} + {{ period_length(period_type) }} > {{ rebuilt_from_date() }})
+        {{ rebuilt_periods_predicate('period_or_before', period_type=period_type, period_start=period_start) }}
     {%- else -%}
         true
     {%- endif -%}
@@ -59,25 +79,15 @@
 
 
 {#-
-    The rows of the current model that this build recomputes, by the model's config `period_rows`:
-    - 'period' (default): the rows of the rebuilt periods;
-    - 'by_input_source': those, and the comparable rows (input_source 'records_comparable') of the period before;
-    - 'comparable': every row is a comparable row (int_unit_scope_comparable).
-    The model filters its result with it, and the strategy deletes the same rows before inserting the result.
+    The rows of the current model that this build recomputes, by the model's config `period_rows` ('period' by
+    default, 'by_input_source', 'comparable'). The model filters its result with it, and the strategy deletes the
+    same rows before inserting the result.
 -#}
 {% macro rebuilt_rows(prefix='') -%}
-    {%- set kind = config.get('period_rows', 'period') -%}
-    {%- set period_type, period_start = prefix ~ 'period_type', prefix ~ 'period_start' -%}
-    {%- if not execute -%}
-        true
-    {%- elif kind == 'period' -%}
-        {{ period_is_rebuilt(period_type, period_start) }}
-    {%- elif kind == 'comparable' -%}
-        {{ period_is_rebuilt_or_before(period_type, period_start) }}
-    {%- elif kind == 'by_input_source' -%}
-        ({{ period_is_rebuilt(period_type, period_start) }} or ({{ prefix }}input_source = 'records_comparable' and {{ period_is_rebuilt_or_before(period_type, period_start) }}))
+    {%- if execute and is_period_increment() -%}
+        {{ rebuilt_periods_predicate(config.get('period_rows', 'period'), prefix) }}
     {%- else -%}
-        {{ exceptions.raise_compiler_error("config period_rows must be period, by_input_source or comparable, got '" ~ kind ~ "'") }}
+        true
     {%- endif -%}
 {%- endmacro %}
 
@@ -96,4 +106,37 @@
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The rows of a model that a build with a window wrote, for its data tests: the other rows were tested when
+    they were built and have not changed since, so testing them again would make each month's tests cost more
+    as history grows. `node` is the model's graph node: a staging model (strategy replace_period_window) wrote the
+    window's periods; an intermediate model or mart incremental by period (config period_rows, or strategy
+    replace_rebuilt_periods) the rows of rebuilt_rows(). Every row without a window, under --full-refresh, and
+    for tables. (A model built for the first time by a windowed build is tested on the window's rows only.)
+-#}
+{% macro rows_built_by_this_run(node) -%}
+    {%- set node_config = node.get('config', {}) if node else {} -%}
+    {%- set strategy = node_config.get('incremental_strategy') -%}
+    {%- set kind = node_config.get('period_rows') -%}
+    {%- if flags.FULL_REFRESH or node_config.get('materialized') != 'incremental' -%}
+        true
+    {%- elif strategy == 'replace_period_window' -%}
+        {{ period_window_filter('period') }}
+    {%- elif (strategy == 'replace_rebuilt_periods' or kind) and period_window().get('period_from') -%}
+        {{ rebuilt_periods_predicate(kind or 'period') }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The graph node of a model of this project, by name (for singular tests); none while parsing. -#}
+{% macro model_node(name) -%}
+    {%- if not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return(graph.nodes.get('model.' ~ project_name ~ '.' ~ name)) -}}
 {%- endmacro %}
