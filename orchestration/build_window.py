@@ -3,6 +3,10 @@
 A month's run lands some earlier periods of a few feeds as history (orchestration/history.py); staging must build
 them too, or the month's lookbacks would find nothing. Reading the warehouse here is read-only and happens before
 dbt starts, so the one-writer rule holds.
+
+The intermediate models and marts then recompute every period with a month from period_from on, and the comparable
+rows of the period before (dbt_project/macros/rebuilt_periods.sql): a window that starts earlier costs more, and a
+month's run costs the same whatever the history behind it.
 """
 
 from __future__ import annotations

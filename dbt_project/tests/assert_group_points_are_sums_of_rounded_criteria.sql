@@ -1,5 +1,6 @@
 -- Every unit and period: each group's points equal the sum of its criteria's rounded points, and the total
--- equals the sum of the six groups (METHODOLOGY.md, "Scoring a criterion"). Returns the rows that break it.
+-- equals the sum of the six groups (METHODOLOGY.md, "Scoring a criterion"). Returns the rows that break it. Only
+-- the rows this run wrote (rows_built_by_this_run): the others were checked when they were built.
 
 with
 
@@ -18,6 +19,7 @@ criteria as (
         sum(case when group_code = 'MDHL' then points else 0 end) as mdhl
 
     from {{ ref('fct_criterion_values') }}
+    where {{ rows_built_by_this_run(model_node('fct_criterion_values')) }}
     group by all
 
 )
@@ -34,7 +36,8 @@ select
 from {{ ref('fct_unit_scores') }} as scores
 left join criteria
     using (unit_id, period_type, period_start, input_source)
-where criteria.unit_id is null
+where {{ rows_built_by_this_run(model_node('fct_unit_scores')) }}
+    and (criteria.unit_id is null
     or scores.ckmb_points <> criteria.ckmb
     or scores.tdgq_points <> criteria.tdgq
     or scores.clgq_points <> criteria.clgq
@@ -42,4 +45,4 @@ where criteria.unit_id is null
     or scores.mdsh_points <> criteria.mdsh
     or scores.mdhl_points <> criteria.mdhl
     or scores.total_points <> scores.ckmb_points + scores.tdgq_points + scores.clgq_points
-        + scores.tttt_points + scores.mdsh_points + scores.mdhl_points
+        + scores.tttt_points + scores.mdsh_points + scores.mdhl_points)

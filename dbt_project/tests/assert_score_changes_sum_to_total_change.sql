@@ -1,6 +1,7 @@
 -- For every unit and period, the criteria's changes in rpt_score_changes sum to the change of the total in
 -- rpt_rankings to the cent, and on every row the numerator, denominator and other parts sum to the change.
--- A row here is a failure.
+-- A row here is a failure. Only the rows this run wrote (rows_built_by_this_run): the others were checked when
+-- they were built.
 with
 
 by_unit as (
@@ -13,6 +14,7 @@ by_unit as (
         count(*) filter (where numerator_effect + denominator_effect + other_effect <> points_change) as unsplit_rows
 
     from {{ ref('rpt_score_changes') }}
+    where {{ rows_built_by_this_run(model_node('rpt_score_changes')) }}
     group by all
 
 )

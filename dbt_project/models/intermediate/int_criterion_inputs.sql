@@ -15,6 +15,7 @@ records as (
         input_source,
         cast(null as double) as published_points
     from {{ ref('int_criterion_inputs__records') }}
+    where {{ rebuilt_rows() }}
 
 ),
 
@@ -32,6 +33,7 @@ portal as (
     from {{ ref('int_criterion_inputs__portal') }}
     -- a published unit we could not match to ours cannot be scored; reconciliation lists it from the portal model
     where unit_id is not null
+        and {{ rebuilt_rows() }}
 
 ),
 

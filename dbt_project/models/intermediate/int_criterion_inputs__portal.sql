@@ -11,6 +11,7 @@ published as (
 
     select * from {{ ref('stg_portal__evaluation_inputs') }}
     where department_type is distinct from 'nation'
+        and {{ period_is_rebuilt("'month'", "cast(period || '-01' as date)") }}
 
 ),
 
@@ -48,6 +49,7 @@ units as (
         evaluation_department_id
 
     from {{ ref('stg_portal__units') }}
+    where {{ period_is_rebuilt("'month'", "cast(period || '-01' as date)") }}
 
 ),
 

@@ -12,13 +12,13 @@ with
 
 inputs as (
 
-    select * from {{ ref('int_criterion_inputs__records_dossiers') }}
+    select * from {{ ref('int_criterion_inputs__records_dossiers') }} where {{ rebuilt_rows() }}
     union all
-    select * from {{ ref('int_criterion_inputs__records_catalogue') }}
+    select * from {{ ref('int_criterion_inputs__records_catalogue') }} where {{ rebuilt_rows() }}
     union all
-    select * from {{ ref('int_criterion_inputs__records_decisions') }}
+    select * from {{ ref('int_criterion_inputs__records_decisions') }} where {{ rebuilt_rows() }}
     union all
-    select * from {{ ref('int_criterion_inputs__records_petitions') }}
+    select * from {{ ref('int_criterion_inputs__records_petitions') }} where {{ rebuilt_rows() }}
 
 ),
 

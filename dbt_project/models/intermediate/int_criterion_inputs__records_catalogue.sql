@@ -21,6 +21,7 @@ with
 periods as (
 
     select * from {{ ref('int_period_evaluation_times') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -33,6 +34,7 @@ scope as (
 dossier_flags as (
 
     select * from {{ ref('int_dossier_flags') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -45,12 +47,13 @@ lookback as (
 
 ),
 
-{#- The units in force in the period: their own catalogues are the rows counted. -#}
+{#- The units in force in the period: their own catalogues are the rows counted (also in the period before a
+    rebuilt one, whose comparable rows count them). -#}
 units_in_force as (
 
     select distinct period_type, period_start, ancestor_unit_id as unit_id
-    from scope
-    where input_source = 'records'
+    from {{ ref('int_unit_scope') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -243,6 +246,7 @@ final as (
         cast(criterion.denominator as double) as denominator
 
     from unpivoted
+    where {{ rebuilt_rows() }}
 
 )
 

@@ -16,6 +16,7 @@ with
 periods as (
 
     select * from {{ ref('int_period_evaluation_times') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -30,6 +31,7 @@ scope as (
 attribution as (
 
     select * from {{ ref('int_unit_record_attribution') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -284,6 +286,7 @@ final as (
         cast(criterion.denominator as double) as denominator
 
     from unpivoted
+    where {{ rebuilt_rows() }}
 
 )
 

@@ -31,6 +31,7 @@ with
 periods as (
 
     select * from {{ ref('int_period_evaluation_times') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -43,6 +44,7 @@ scope as (
 attribution as (
 
     select * from {{ ref('int_unit_record_attribution') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -62,6 +64,7 @@ parameters as (
 dossier_flags as (
 
     select * from {{ ref('int_dossier_flags') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -113,6 +116,10 @@ report_counts_latest as (
     from periods
     inner join {{ ref('stg_portal__report_counts') }} as report_counts
         on report_counts.period <= periods.last_month
+        {#- only the report months counted below, the period's and the previous calendar year's: the feeds of
+            every month keep 12 months each, which would otherwise grow with history #}
+        and report_counts.report_month_start >= cast(date_trunc('year', periods.period_start) - interval 1 year as date)
+        and report_counts.report_month_start < periods.period_end
     group by all
 
 ),
@@ -251,6 +258,7 @@ final as (
         cast(criterion.denominator as double) as denominator
 
     from unpivoted
+    where {{ rebuilt_rows() }}
 
 )
 

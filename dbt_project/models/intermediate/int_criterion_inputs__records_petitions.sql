@@ -20,6 +20,7 @@ with
 periods as (
 
     select * from {{ ref('int_period_evaluation_times') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -32,6 +33,7 @@ scope as (
 attribution as (
 
     select * from {{ ref('int_unit_record_attribution') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -60,6 +62,7 @@ petition_versions as (
     inner join {{ ref('stg_portal__petitions') }} as petitions
         on petitions.period between periods.first_month and periods.last_month
     where petitions.sent_at is not null
+        and {{ rebuilt_months_filter('petitions.period', before=true) }}
         and petitions.sent_at <= periods.evaluated_at
     qualify row_number() over (
         partition by periods.period_type, periods.period_start, petitions.petition_id
@@ -246,6 +249,7 @@ final as (
         cast(criterion.denominator as double) as denominator
 
     from unpivoted
+    where {{ rebuilt_rows() }}
 
 )
 

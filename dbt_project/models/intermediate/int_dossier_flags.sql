@@ -11,12 +11,14 @@ with
 periods as (
 
     select * from {{ ref('int_period_evaluation_times') }}
+    where {{ rebuilt_rows() }}
 
 ),
 
 outcomes as (
 
     select * from {{ ref('int_dossier_outcomes') }}
+    where {{ rebuilt_rows() }}
 
 ),
 
@@ -30,6 +32,7 @@ components as (
         bool_or(coalesce(is_from_personal_data_store, false)) as has_personal_store_component
 
     from {{ ref('stg_portal__dossier_components') }}
+    where {{ rebuilt_months_filter('period') }}
     group by all
 
 ),
@@ -42,6 +45,7 @@ fees as (
         bool_and(coalesce(amount_vnd, 0) = 0) as is_fee_all_zero
 
     from {{ ref('stg_portal__dossier_fees') }}
+    where {{ rebuilt_months_filter('period') }}
     group by all
 
 ),
@@ -54,6 +58,7 @@ results as (
         bool_or(coalesce(result_file_url, '') <> '') as has_electronic_result
 
     from {{ ref('stg_portal__dossier_results') }}
+    where {{ rebuilt_months_filter('period') }}
     group by all
 
 ),
@@ -66,6 +71,7 @@ database_links as (
         bool_or(database_code = 'CSDLQGDC') as has_population_database_link
 
     from {{ ref('stg_portal__dossier_database_links') }}
+    where {{ rebuilt_months_filter('period') }}
     group by all
 
 ),
@@ -83,6 +89,7 @@ dissatisfied_ratings as (
         and ratings.rated_at >= periods.period_start_at
         and ratings.rated_at <= periods.evaluated_at
     where ratings.rating_result in ('dissatisfied', 'very_dissatisfied')
+        and {{ rebuilt_months_filter('ratings.period') }}
 
 ),
 
@@ -123,6 +130,7 @@ final as (
     inner join {{ ref('stg_portal__dossiers') }} as dossiers
         on dossiers.period = outcomes.source_period
         and dossiers.dossier_id = outcomes.dossier_id
+        and {{ rebuilt_months_filter('dossiers.period') }}
     left join components
         on components.source_period = outcomes.source_period
         and components.dossier_id = outcomes.dossier_id

@@ -23,12 +23,14 @@ with
 periods as (
 
     select * from {{ ref('int_period_evaluation_times') }}
+    where {{ rebuilt_rows() }}
 
 ),
 
 attribution as (
 
     select * from {{ ref('int_unit_record_attribution') }}
+    where {{ period_is_rebuilt() }}
 
 ),
 
@@ -54,6 +56,7 @@ dossier_versions as (
     from periods
     inner join {{ ref('stg_portal__dossiers') }} as dossiers
         on dossiers.period between periods.first_month and periods.last_month
+    where {{ rebuilt_months_filter('dossiers.period') }}
     qualify row_number() over (
         partition by periods.period_type, periods.period_start, dossiers.dossier_id
         order by dossiers.period desc
@@ -92,6 +95,7 @@ status_times as (
 
     from {{ ref('stg_portal__dossier_status_history') }}
     where changed_at is not null
+        and {{ rebuilt_months_filter('period') }}
     group by all
 
 ),
@@ -189,6 +193,7 @@ supplements as (
         and supplements.dossier_id = dossiers.dossier_id
     where supplements.requested_at is not null
         and supplements.requested_at <= dossiers.evaluated_at
+        and {{ rebuilt_months_filter('supplements.period') }}
 
 ),
 

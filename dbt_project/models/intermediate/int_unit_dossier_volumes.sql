@@ -16,6 +16,7 @@ scope as (
 dossier_flags as (
 
     select * from {{ ref('int_dossier_flags') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -48,6 +49,7 @@ final as (
         on unit_counts.period_type = scope.period_type
         and unit_counts.period_start = scope.period_start
         and unit_counts.unit_id = scope.descendant_unit_id
+    where {{ rebuilt_rows('scope.') }}
     group by all
 
 )

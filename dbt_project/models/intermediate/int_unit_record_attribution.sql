@@ -9,6 +9,7 @@ with recursive
 scope as (
 
     select * from {{ ref('int_unit_scope') }}
+    where {{ rebuilt_rows() }}
 
 ),
 

@@ -10,6 +10,7 @@ with
 periods as (
 
     select * from {{ ref('int_period_evaluation_times') }}
+    where {{ rebuilt_rows() }}
 
 ),
 

@@ -17,18 +17,22 @@ with
 periods as (
 
     select * from {{ ref('int_period_evaluation_times') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
+{#- P's scope and N's: N, the period after a rebuilt one or after the one before it, is rebuilt too. -#}
 scope as (
 
     select * from {{ ref('int_unit_scope') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
 attribution as (
 
     select * from {{ ref('int_unit_record_attribution') }}
+    where {{ period_is_rebuilt() }}
 
 ),
 
@@ -136,6 +140,7 @@ final as (
         on changed_ancestors.period_type = comparable_pairs.period_type
         and changed_ancestors.period_start = comparable_pairs.period_start
         and changed_ancestors.ancestor_unit_id = comparable_pairs.ancestor_unit_id
+    where {{ rebuilt_rows('comparable_pairs.') }}
 
 )
 

@@ -18,9 +18,13 @@
 
 with
 
+{# The inputs of the rows this build recomputes, and those from records of the period before a rebuilt one: a
+    comparable unit there inherits from its ancestors' values from records. -#}
 inputs as (
 
     select * from {{ ref('int_criterion_inputs') }}
+    where {{ rebuilt_rows() }}
+        or (input_source = 'records' and {{ period_is_rebuilt_or_before() }})
 
 ),
 
@@ -314,6 +318,7 @@ final as (
         cast(value_state as varchar) as value_state,
         cast(input_source as varchar) as input_source
     from with_intervals
+    where {{ rebuilt_rows() }}
 
 )
 

@@ -13,6 +13,8 @@ scores as (
 
     select * from {{ ref('fct_unit_scores') }}
     where input_source = 'records'
+        {#- only a period this build recomputes can have a new total #}
+        and {{ period_is_rebuilt() }}
 
 ),
 

@@ -6,9 +6,12 @@
 
 with
 
+{# Every source's values of the rebuilt periods and of the period before each (the band version of a period
+    depends on all its rows). -#}
 criterion_values as (
 
     select * from {{ ref('fct_criterion_values') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -63,6 +66,7 @@ group_points as (
         {% endfor -%}
         sum(points) as total_points
     from criterion_values
+    where {{ rebuilt_rows() }}
     group by unit_id, period_type, period_start, input_source
 
 ),

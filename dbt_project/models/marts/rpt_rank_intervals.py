@@ -1,30 +1,65 @@
 """90% rank intervals of ministries and provinces from a bootstrap over their records.
 
 The method and its limits are in orchestration/ranking/bootstrap.py. Ranked units only (those with dossiers in the
-period), input source `records`; replicates, level and seed come from the dbt vars rank_interval_replicates,
-rank_interval_level and rank_interval_seed, so a rebuild of a release draws the same replicates.
+period), input source `records`; replicates, level and seed come from the model's config rank_interval_replicates,
+rank_interval_level and rank_interval_seed (dbt_project.yml), so a rebuild of a release draws the same replicates.
+
+Incremental like the SQL marts (macros/rebuilt_periods.sql): a build with var period_from recomputes the periods
+with a month on or after it, and the strategy replace_rebuilt_periods replaces their rows. A Python model reads
+no var, so dbt_project.yml passes period_from through the model's config. Each group's replicates are seeded by
+its own key (period and peer group), so a group draws the same replicates whichever periods a build covers.
 """
+
+import re
 
 from orchestration.ranking.bootstrap import BootstrapSettings, rank_intervals
 
 NATIONAL_PEER_GROUPS = ("ministries", "provinces")
+EMPTY_TYPES = {
+    "period_type": "str",
+    "period_start": "datetime64[us]",
+    "peer_group": "str",
+    "peer_group_unit_id": "str",
+    "unit_id": "str",
+    "rank_interval_low": "int32",
+    "rank_interval_high": "int32",
+    "replicates": "int32",
+}
+PERIOD_LENGTH = (
+    "(case period_type when 'month' then interval 1 month when 'quarter' then interval 3 month "
+    "else interval 1 year end)"
+)
+
+
+def rebuilt_periods_filter(period_from: str | None, is_incremental: bool) -> str:
+    """The SQL predicate of macro period_is_rebuilt(): periods ending after the first day of period_from."""
+    period_from = (period_from or "").strip()
+    if not is_incremental or not period_from:
+        return "true"
+    if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period_from):
+        raise ValueError(f"var period_from must be YYYY-MM, got {period_from!r}")
+    return f"period_start + {PERIOD_LENGTH} > date '{period_from}-01'"
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
-    settings = BootstrapSettings(
-        replicates=int(dbt.config.get("rank_interval_replicates") or 1000),
-        level=float(dbt.config.get("rank_interval_level") or 0.90),
-        seed=int(dbt.config.get("rank_interval_seed") or 766),
-    )
+    # a Python model is a table unless its own config says otherwise (strategy and period_from: dbt_project.yml)
+    dbt.config(materialized="incremental")
+    # each dbt.config.get as a statement of its own: dbt passes a config key to a Python model only when its
+    # parser sees the call, and it does not look inside expressions such as int(dbt.config.get(...) or 1000)
+    replicates = dbt.config.get("rank_interval_replicates", 1000)
+    level = dbt.config.get("rank_interval_level", 0.90)
+    seed = dbt.config.get("rank_interval_seed", 766)
+    period_from = dbt.config.get("period_from", "")
+    settings = BootstrapSettings(replicates=int(replicates), level=float(level), seed=int(seed))
     groups = ", ".join(f"'{group}'" for group in NATIONAL_PEER_GROUPS)
     peers = dbt.ref("int_unit_peer_groups").filter(f"peer_group in ({groups})").set_alias("peers")
+    rebuilt = rebuilt_periods_filter(period_from, dbt.is_incremental)
     ranked = (
         dbt.ref("int_unit_dossier_volumes")
-        .filter("input_source = 'records' and dossiers_handled > 0")
+        .filter(f"input_source = 'records' and dossiers_handled > 0 and {rebuilt}")
         .set_alias("volumes")
     )
-    values = dbt.ref("fct_criterion_values").filter("input_source = 'records'").set_alias("fcv")
+    values = dbt.ref("fct_criterion_values").filter(f"input_source = 'records' and {rebuilt}").set_alias("fcv")
     rules = dbt.ref("dim_criteria").set_alias("rules")
     joined = (
         values.join(peers, "fcv.unit_id = peers.unit_id")
@@ -40,8 +75,14 @@ def model(dbt, session):
             "cast(fcv.points as double) as points, cast(fcv.max_points as double) as max_points, "
             "rules.scoring_kind, rules.target_ratio"
         )
+        # the draws follow the order of the rows: a fixed order, or two builds of the same values (a full one
+        # and an incremental one, or two runs on more threads) would draw different replicates
+        .order("period_type, period_start, peer_group, peer_group_unit_id, unit_id, criterion_code")
     )
     intervals = rank_intervals(joined.df(), settings)
+    if intervals.empty:
+        # typed, or DuckDB reads the empty columns as NULL and the incremental build fails on the schema change
+        return intervals.astype(EMPTY_TYPES)
     intervals["rank_interval_low"] = intervals["rank_interval_low"].astype("int32")
     intervals["rank_interval_high"] = intervals["rank_interval_high"].astype("int32")
     intervals["replicates"] = intervals["replicates"].astype("int32")

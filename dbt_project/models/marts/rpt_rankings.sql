@@ -25,6 +25,8 @@ scores as (
 
     select * from {{ ref('fct_unit_scores') }}
     where input_source in ('records', 'records_comparable')
+        {#- the rebuilt periods, and the period before each: its values are the previous ones #}
+        and {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -43,6 +45,7 @@ peers as (
 volumes as (
 
     select * from {{ ref('int_unit_dossier_volumes') }}
+    where {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -55,12 +58,14 @@ periods as (
 intervals as (
 
     select * from {{ ref('rpt_rank_intervals') }}
+    where {{ rebuilt_rows() }}
 
 ),
 
 revisions as (
 
     select * from {{ ref('fct_unit_score_revisions') }}
+    where {{ rebuilt_rows() }}
 
 ),
 
@@ -68,6 +73,7 @@ criterion_values as (
 
     select * from {{ ref('fct_criterion_values') }}
     where input_source = 'records'
+        and {{ rebuilt_rows() }}
 
 ),
 
@@ -108,6 +114,7 @@ current_scores as (
         and volumes.input_source = scores.input_source
         and volumes.unit_id = scores.unit_id
     where scores.input_source = 'records'
+        and {{ rebuilt_rows('scores.') }}
 
 ),
 

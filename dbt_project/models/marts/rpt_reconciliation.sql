@@ -11,6 +11,7 @@ with
 published as (
 
     select * from {{ ref('int_criterion_inputs__portal') }}
+    where {{ rebuilt_rows() }}
 
 ),
 
@@ -18,6 +19,7 @@ scored as (
 
     select * from {{ ref('fct_criterion_values') }}
     where period_type = 'month'
+        and {{ rebuilt_rows() }}
 
 ),
 

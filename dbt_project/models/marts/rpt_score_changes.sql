@@ -21,6 +21,8 @@ criterion_values as (
 
     select * from {{ ref('fct_criterion_values') }}
     where input_source in ('records', 'records_comparable')
+        {#- the rebuilt periods, and the period before each: its values are the previous ones #}
+        and {{ period_is_rebuilt_or_before() }}
 
 ),
 
@@ -41,6 +43,7 @@ current_values as (
         end as previous_period_start
     from criterion_values
     where input_source = 'records'
+        and {{ rebuilt_rows() }}
 
 ),
 
@@ -182,6 +185,7 @@ final as (
         cast(case when is_input_change then 0 else points_change end as decimal(6, 2)) as other_effect
 
     from split
+    where {{ rebuilt_rows() }}
 
 )
 
