@@ -11,14 +11,15 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.build_window import build_window
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import monthly_partitions
-from orchestration.settings import load_settings
+from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES, load_settings
 
 WAREHOUSE_POOL = "duckdb_warehouse"  # DuckDB admits one writing process: one warehouse step at a time
 
-
 def dbt_build_args(period_from: str, period_to: str, *, full_refresh: bool = False) -> list[str]:
-    """dbt's command line for building the months `period_from`..`period_to` (YYYY-MM)."""
-    args = ["build", "--vars", json.dumps({"period_from": period_from, "period_to": period_to})]
+    """dbt's command line for building the months `period_from`..`period_to` (YYYY-MM): models, seeds and data
+    tests of the window, without the unit tests (DBT_MONTHLY_BUILD_EXCLUDES)."""
+    args = ["build", "--vars", json.dumps({"period_from": period_from, "period_to": period_to}),
+            *DBT_MONTHLY_BUILD_EXCLUDES]
     if full_refresh:
         args.append("--full-refresh")
     return args

@@ -26,6 +26,9 @@ ROWS = [
     ("dbt build of the month (s)", "transform_seconds", ""),
     ("one DuckDB pass over the same dossiers (s)", "single_pass_seconds", ""),
     ("dbt build / single pass", "transform_over_single_pass", "×"),
+    ("of the dbt build: dbt's start, parsing (s)", "transform_dbt_start_seconds", ""),
+    ("of the dbt build: models, summed over threads (s)", "transform_model_seconds", ""),
+    ("of the dbt build: data tests, summed over threads (s)", "transform_test_seconds", ""),
     ("quality gate (s)", "gate_seconds", ""),
     ("publication (s)", "publish_seconds", ""),
     ("peak RSS of any stage (MB)", "peak_rss_mb", ""),
@@ -63,6 +66,11 @@ def render_markdown(results: list[dict[str, Any]]) -> str:
             lines += ["", f"## A month's dbt build as history grows ({r['history']['scale']} scale)", "",
                       "| month | dbt build (s) | run (s) |", "|---|---|---|"]
             lines += [f"| {m['month']} | {_fmt(m['dbt_seconds'])} | {_fmt(m['seconds'])} |" for m in r["history"]["months"]]
+    for r in results:
+        slowest = r.get("transform", {}).get("slowest_models")
+        if slowest:
+            lines += ["", f"## Slowest models of the month's dbt build ({r['scale']})", "", "| model | s |", "|---|---|"]
+            lines += [f"| {m['model']} | {_fmt(m['seconds'])} |" for m in slowest]
     lines += ["", "## Machines and commands", ""]
     for r in results:
         m = r["machine"]

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 from orchestration.landing import FEEDS, dataset_dir_name
-from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES, DBT_PROJECT_DIR
 
 DBT = str(Path(sys.executable).parent / "dbt")
 
@@ -59,7 +59,7 @@ def rebuild_warehouse(raw_dir: Path, warehouse_path: Path) -> None:
             args = [
                 DBT, "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
                 "--target-path", str(Path(scratch) / "target"), "--log-path", str(Path(scratch) / "logs"),
-                "--quiet",
+                "--quiet", *DBT_MONTHLY_BUILD_EXCLUDES,
             ]
             if pins:
                 args += ["--vars", json.dumps({"pinned_extractions": pins})]

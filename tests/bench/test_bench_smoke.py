@@ -21,6 +21,10 @@ def test_the_benchmark_runs_every_stage_at_tiny_scale(tmp_path):
     assert result["gate"]["passed"] and result["publish"]["status"] == "published"
     assert set(summary["peak_rss_mb_by_stage"]) == {"month_run", "extract", "transform", "single_pass", "gate", "publish"}
     assert "warehouse_models" in result["month_run"]["steps"]
+    # the transform is the monthly run's dbt step: models and data tests of the window, no unit tests
+    kinds = result["transform"]["node_seconds_by_kind"]
+    assert kinds["model"]["nodes"] > 20 and kinds["test"]["nodes"] > 50 and "unit_test" not in kinds
+    assert result["transform"]["slowest_models"] and summary["transform_model_seconds"] > 0
     path, table = write_results(result, tmp_path / "out")
     assert json.loads(path.read_text())["scale"] == "tiny"
     text = table.read_text()

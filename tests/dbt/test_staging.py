@@ -354,6 +354,15 @@ def quarantined(warehouse, dataset: str, period: str) -> set[tuple[str, str, str
     }
 
 
+def test_the_build_ran_every_unit_test_of_the_method_and_they_passed(built):
+    """The monthly build leaves the unit tests out (orchestration/assets/dbt.py): this build is where CI runs them."""
+    results = json.loads((built / "dbt_target" / "run_results.json").read_text(encoding="utf-8"))["results"]
+    unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
+    manifest = json.loads((built / "dbt_target" / "manifest.json").read_text(encoding="utf-8"))
+    assert len(unit_tests) == len(manifest["unit_tests"]) > 10
+    assert {r["status"] for r in unit_tests} == {"pass"}
+
+
 def test_latest_extraction_of_each_period_wins(warehouse):
     june = rows(warehouse, "select * from staging.stg_portal__dossiers where period = '2025-06'")
     assert [(r["dossier_id"], r["status"], r["extracted_at"]) for r in june] == [

@@ -18,6 +18,12 @@ def test_dbt_build_args_carry_the_partition_window():
     assert "--full-refresh" in dbt_build_args("2025-05", "2025-05", full_refresh=True)
 
 
+def test_the_monthly_build_leaves_out_the_unit_tests_only():
+    args = dbt_build_args("2025-07", "2025-07")
+    assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
+    assert args.count("--exclude-resource-type") == 1  # data tests still run with the build
+
+
 def test_months_between_spans_years_and_rejects_reversed_ranges():
     assert months_between("2024-11", "2025-02") == ["2024-11", "2024-12", "2025-01", "2025-02"]
     with pytest.raises(ValueError, match="before"):
