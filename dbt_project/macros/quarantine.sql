@@ -68,6 +68,8 @@
 {#-
     Duplicate detection: rank of the record among the records of the same key in the same extraction,
     first by (_page, _row) is 1. Records with a missing key are not ranked (they are missing_key).
+    A window over the parsed rows carries every column through its sort: fine for the small feeds; the dossier
+    feed uses record_copies() instead.
 -#}
 {% macro duplicate_rank(key_columns) -%}
     case
@@ -77,4 +79,28 @@
                 order by _page, _row
             )
     end
+{%- endmacro %}
+
+
+{#-
+    record_copies(source, key_expressions): the same rank as duplicate_rank(), for a large feed: a subquery of
+    (period, extracted_at, _page, _row, copy_number) computed from the key columns only, so the window sorts a
+    few narrow columns instead of whole parsed records (at national scale, gigabytes). The model left-joins it
+    on (period, extracted_at, _page, _row), which identify a landed record (orchestration/landing.py), and tests
+    `copy_number > 1`. Keys are expressions over the raw columns of `source`; a missing key is not ranked.
+-#}
+{% macro record_copies(source, key_expressions) -%}
+    (
+        select
+            period,
+            extracted_at,
+            _page,
+            _row,
+            row_number() over (
+                partition by period, extracted_at, {{ key_expressions | join(', ') }}
+                order by _page, _row
+            ) as copy_number
+        from {{ source }}
+        where {% for key in key_expressions %}{{ key }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+    )
 {%- endmacro %}

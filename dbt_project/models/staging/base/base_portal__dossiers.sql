@@ -25,6 +25,13 @@ enum_maps as (
 
 ),
 
+{#- Later copies of a dossier in the same extraction (duplicate_record), from the key column alone. -#}
+copies as (
+
+    select * from {{ record_copies('source', [portal_text('"MaHoSo"')]) }}
+
+),
+
 {#- Procedures known in each period (its catalogue and the lookback's): see macros/known_procedures.sql. -#}
 procedure_catalogue as (
 
@@ -39,6 +46,7 @@ parsed as (
         {{ portal_text('source."MaHoSo"') }} as dossier_id,
         {{ portal_text('source."MaTTHC"') }} as procedure_id,
         procedure_catalogue.procedure_id is not null as is_known_procedure,
+        copies.copy_number,
         {{ portal_text('source."MaDonViXuLy"') }} as unit_id,
         {{ decode_enum('dossier_channel', 'source."KenhThucHien"') }} as channel,
         {{ decode_enum('dossier_applicant_type', 'source."LoaiDoiTuong"') }} as applicant_type,
@@ -111,6 +119,11 @@ parsed as (
     left join procedure_catalogue
         on source.period = procedure_catalogue.period
         and {{ portal_text('source."MaTTHC"') }} = procedure_catalogue.procedure_id
+    left join copies
+        on source.period = copies.period
+        and source.extracted_at = copies.extracted_at
+        and source._page = copies._page
+        and source._row = copies._row
 
 ),
 
@@ -120,7 +133,7 @@ checked as (
         *,
         {{ quarantine_issues([
             quarantine_missing_key('MaHoSo', 'dossier_id'),
-            quarantine_issue('duplicate_record', 'MaHoSo', duplicate_rank(['dossier_id']) ~ ' > 1', 'dossier_id'),
+            quarantine_issue('duplicate_record', 'MaHoSo', 'copy_number > 1', 'dossier_id'),
             quarantine_issue('unknown_procedure', 'MaTTHC', 'not is_known_procedure', '"MaTTHC"'),
             quarantine_unparsed('invalid_enum', 'KenhThucHien', 'channel'),
             quarantine_unparsed('invalid_enum', 'LoaiDoiTuong', 'applicant_type'),
