@@ -1,11 +1,14 @@
 """How fast one feed of one month lands from the portal simulator: over loopback HTTP and without HTTP.
 
-The two numbers separate the costs: `http` is what `dvc-index run` sees (simulator in a thread of the same process,
-`PortalClient` over loopback, `FeedExtractor` writing Parquet parts and checkpoints); `direct` feeds the same rows
-from the generator straight into `FeedExtractor`, so the difference is the price of HTTP, JSON and paging.
+The two numbers separate the costs: `http` is what an extraction from the portal costs (`PortalClient` over
+loopback, `FeedExtractor` writing Parquet parts and checkpoints) with the simulator serving from a process of its
+own, as the real portal is another server; `direct` feeds the same rows from the generator straight into
+`FeedExtractor`, so the difference is the price of HTTP, JSON and paging. (`make run`'s embedded simulator is a
+thread of the pipeline's process and takes its share of that process's interpreter.)
 
-The simulator's data are generated before the clock starts (`generation_seconds` reports it): a real portal reads
-records from its database, so synthesising them is not part of what extraction costs.
+The simulator's data are generated before the clock starts (`generation_seconds` reports it; the server process
+prepares the month's feed before it says it is ready): a real portal reads records from its database, so
+synthesising them is not part of what extraction costs.
 
 Peak RSS is measured per phase where Linux allows resetting the high-water mark (`/proc/self/clear_refs`), else it
 is the process's peak so far.
@@ -14,8 +17,12 @@ is the process's peak so far.
 from __future__ import annotations
 
 import contextlib
+import json
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +35,37 @@ from orchestration.portal.simulator.server import PortalSimulator
 
 VN_TZ = timezone(timedelta(hours=7))
 MODES = ("http", "direct")
+
+
+@contextlib.contextmanager
+def simulator_process(config: SimulatorConfig, as_of: datetime, dataset: str, month: str) -> Iterator[str]:
+    """The simulator serving from a child process (`python -m orchestration.bench.extraction serve ...`), with
+    `dataset` of `month` prepared; yields its URL. The child ends with the block."""
+    arguments = {"seed": config.seed, "scale": config.scale, "defect_rate": config.defect_rate,
+                 "as_of": as_of.isoformat(), "dataset": dataset, "month": month}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.bench.extraction", "serve", json.dumps(arguments)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        line = child.stdout.readline() if child.stdout else ""
+        if not line.startswith("http://"):
+            raise RuntimeError(f"the simulator process did not start (exit code {child.poll()}): {line!r}")
+        yield line.strip()
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+
+
+def _serve(arguments: dict[str, Any]) -> None:
+    """The child of simulator_process: prepare the feed, print the URL, serve until terminated."""
+    config = SimulatorConfig(seed=arguments["seed"], scale=arguments["scale"], defect_rate=arguments["defect_rate"])
+    as_of = datetime.fromisoformat(arguments["as_of"])
+    data = PortalData(config)
+    data.feed(arguments["dataset"], arguments["month"], as_of)
+    simulator = PortalSimulator(config, data=data, as_of=as_of)
+    print(simulator.url, flush=True)
+    simulator.serve_forever()
 
 
 def default_as_of(month: str) -> datetime:
@@ -89,8 +127,8 @@ def measure_extraction(
     ``seconds``, ``cpu_seconds``, ``records``, ``pages``, ``records_per_second``, ``records_per_cpu_second`` and
     ``peak_rss_mb``. The landed files are written under `work_dir` (in a temporary directory, removed afterwards).
 
-    ``cpu_seconds`` is the process's CPU time (both ends of HTTP run in this process): on a machine shared with
-    other work, records per CPU second say what the code costs, records per second what this run got.
+    ``cpu_seconds`` is the extracting process's CPU time (the simulator's own is not counted): on a machine shared
+    with other work, records per CPU second say what the code costs, records per second what this run got.
     """
     unknown = set(modes) - set(MODES)
     if unknown:
@@ -114,10 +152,9 @@ def measure_extraction(
             _reset_peak_rss()
             cpu_started = time.process_time()
             if mode == "http":
-                with (
-                    PortalSimulator(data.config, data=data, as_of=as_of) as sim,
-                    PortalClient(sim.url) as client,
-                ):
+                with simulator_process(data.config, as_of, dataset, month) as url, PortalClient(url) as client:
+                    _reset_peak_rss()
+                    cpu_started = time.process_time()
                     landed = FeedExtractor(client, raw_dir, page_size=page_size).extract(dataset, month)
             else:
                 client = GeneratorClient(data, as_of)
@@ -154,3 +191,9 @@ def _peak_rss_mb() -> float:
     import resource
 
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] != ["serve"]:
+        raise SystemExit("usage: python -m orchestration.bench.extraction serve '<json arguments>'")
+    _serve(json.loads(sys.argv[2]))
