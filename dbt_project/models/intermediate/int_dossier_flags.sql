@@ -3,7 +3,8 @@
     count: received / processed / ended in P, online channel, paper result, fee list, online payment, digitised
     and reused components, personal data store, citizen data connection (VNeID or CSDLQGDC), sync to the
     national portal, and a dissatisfied rating given in P. Facts are read from the same extraction as the
-    dossier's outcome (its latest version in the period).
+    dossier's outcome (its latest version in the period); those of the dossier's lists from the summaries in
+    stg_portal__dossiers (one row per dossier: a join, not four aggregations of child tables).
 -#}
 
 with
@@ -19,60 +20,6 @@ outcomes as (
 
     select * from {{ ref('int_dossier_outcomes') }}
     where {{ rebuilt_rows() }}
-
-),
-
-components as (
-
-    select
-        period as source_period,
-        dossier_id,
-        bool_and(coalesce(is_digitized, false)) as is_all_digitized,
-        bool_or(coalesce(is_reused, false)) as has_reused_component,
-        bool_or(coalesce(is_from_personal_data_store, false)) as has_personal_store_component
-
-    from {{ ref('stg_portal__dossier_components') }}
-    where {{ rebuilt_months_filter('period') }}
-    group by all
-
-),
-
-fees as (
-
-    select
-        period as source_period,
-        dossier_id,
-        bool_and(coalesce(amount_vnd, 0) = 0) as is_fee_all_zero
-
-    from {{ ref('stg_portal__dossier_fees') }}
-    where {{ rebuilt_months_filter('period') }}
-    group by all
-
-),
-
-results as (
-
-    select
-        period as source_period,
-        dossier_id,
-        bool_or(coalesce(result_file_url, '') <> '') as has_electronic_result
-
-    from {{ ref('stg_portal__dossier_results') }}
-    where {{ rebuilt_months_filter('period') }}
-    group by all
-
-),
-
-database_links as (
-
-    select
-        period as source_period,
-        dossier_id,
-        bool_or(database_code = 'CSDLQGDC') as has_population_database_link
-
-    from {{ ref('stg_portal__dossier_database_links') }}
-    where {{ rebuilt_months_filter('period') }}
-    group by all
 
 ),
 
@@ -111,15 +58,15 @@ final as (
         outcomes.channel = 'online' as is_online,
         coalesce(outcomes.has_paper_result, false) as has_paper_result,
         coalesce(outcomes.has_fee, false) as has_fee,
-        coalesce(results.has_electronic_result, false) as has_electronic_result,
-        coalesce(components.is_all_digitized, true) as is_all_digitized,
-        coalesce(components.has_reused_component, false) as has_reused_component,
-        coalesce(components.has_personal_store_component, false) as has_personal_store_component,
-        coalesce(fees.is_fee_all_zero, true) as is_fee_all_zero,
-        dossiers.online_payment in ('national_portal', 'local_gateway') and fees.dossier_id is not null
+        dossiers.has_electronic_result_file as has_electronic_result,
+        dossiers.are_all_components_digitized as is_all_digitized,
+        dossiers.has_reused_component,
+        dossiers.has_personal_data_store_component as has_personal_store_component,
+        dossiers.are_all_fees_zero as is_fee_all_zero,
+        dossiers.online_payment in ('national_portal', 'local_gateway') and dossiers.fee_entries > 0
             as is_paid_online,
         coalesce(dossiers.is_applicant_verified_with_vneid, false)
-            or coalesce(database_links.has_population_database_link, false) as is_citizen_data_connected,
+            or list_contains(dossiers.database_codes, 'CSDLQGDC') as is_citizen_data_connected,
         coalesce(dossiers.is_synced_to_national_portal, false) as is_synced,
         dissatisfied_ratings.dossier_id is not null as has_dissatisfied_rating
 
@@ -131,18 +78,6 @@ final as (
         on dossiers.period = outcomes.source_period
         and dossiers.dossier_id = outcomes.dossier_id
         and {{ rebuilt_months_filter('dossiers.period') }}
-    left join components
-        on components.source_period = outcomes.source_period
-        and components.dossier_id = outcomes.dossier_id
-    left join fees
-        on fees.source_period = outcomes.source_period
-        and fees.dossier_id = outcomes.dossier_id
-    left join results
-        on results.source_period = outcomes.source_period
-        and results.dossier_id = outcomes.dossier_id
-    left join database_links
-        on database_links.source_period = outcomes.source_period
-        and database_links.dossier_id = outcomes.dossier_id
     left join dissatisfied_ratings
         on dissatisfied_ratings.period_type = outcomes.period_type
         and dissatisfied_ratings.period_start = outcomes.period_start
