@@ -148,6 +148,7 @@ judged_items as (
 
     from items
     cross join lead_days
+    cross join {{ working_day_calendar() }}
 
 ),
 

@@ -139,6 +139,7 @@ deadlines as (
 
     from petitions
     cross join deadline_days
+    cross join {{ working_day_calendar() }}
 
 ),
 

@@ -200,13 +200,15 @@ supplements as (
 supplement_spans as (
 
     select
-        *,
+        supplements.*,
         case
-            when completed_at is not null then {{ working_days_between('requested_at', 'completed_at') }}
+            when supplements.completed_at is not null
+                then {{ working_days_between('supplements.requested_at', 'supplements.completed_at') }}
             else 0
         end as supplement_working_days
 
     from supplements
+    cross join {{ working_day_calendar() }}
 
 ),
 
@@ -293,6 +295,7 @@ judged as (
         on pauses.period_type = ends.period_type
         and pauses.period_start = ends.period_start
         and pauses.dossier_id = ends.dossier_id
+    cross join {{ working_day_calendar() }}
 
 ),
 
