@@ -62,20 +62,20 @@
 {%- endmacro %}
 
 
-{#- An enumerated code -> its English name from seed portal_enums (null when the code is unknown). -#}
+{#-
+    An enumerated code -> its English name from seed portal_enums (null when the code is unknown), through the
+    model's `enum_maps` CTE (below), which must list the enum and be cross-joined: a map lookup per row. (A
+    subquery on the seed per value would be decorrelated by DuckDB into a join that materialises the model's
+    whole input once per enum.)
+-#}
 {% macro decode_enum(enum, column) -%}
-    (
-        select any_value(portal_enums.name)
-        from {{ ref('portal_enums') }} as portal_enums
-        where portal_enums.enum = '{{ enum }}'
-            and portal_enums.code = trim({{ column }})
-    )
+    {{ enum }}_map[trim({{ column }})]
 {%- endmacro %}
 
 
 {#-
-    A one-row relation with a map code -> name for each enum listed, as columns `<enum>_map`, to decode
-    lists of codes with decode_enum_list inside a lambda (a subquery cannot appear there).
+    A one-row relation with a map code -> name for each enum listed, as columns `<enum>_map`: a model lists
+    the enums it decodes and cross-joins it, for decode_enum and, inside a lambda, decode_enum_list.
 -#}
 {% macro enum_maps(enums) -%}
     select

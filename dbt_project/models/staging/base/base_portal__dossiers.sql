@@ -19,8 +19,7 @@ source as (
 
 ),
 
-{#- The enums as maps code -> name (seed portal_enums), looked up per row: decode_enum()'s subquery would be
-    decorrelated into a join that materialises every parsed dossier once per enum (gigabytes at scale). -#}
+{#- The enums decoded here, as maps code -> name (seed portal_enums): see decode_enum(). -#}
 enum_maps as (
 
     {{ enum_maps(['dossier_status', 'dossier_channel', 'dossier_applicant_type', 'online_payment']) }}
@@ -50,8 +49,8 @@ parsed as (
         procedure_catalogue.procedure_id is not null as is_known_procedure,
         copies.copy_number,
         {{ portal_text('source."MaDonViXuLy"') }} as unit_id,
-        dossier_channel_map[trim(source."KenhThucHien")] as channel,
-        dossier_applicant_type_map[trim(source."LoaiDoiTuong")] as applicant_type,
+        {{ decode_enum('dossier_channel', 'source."KenhThucHien"') }} as channel,
+        {{ decode_enum('dossier_applicant_type', 'source."LoaiDoiTuong"') }} as applicant_type,
         {{ pseudonymise('source."SoGiayToChuHoSo"') }} as applicant_key,
         {{ portal_timestamp('source."NgayNopHoSo"') }} as submitted_at,
         {{ portal_timestamp('source."NgayTiepNhan"') }} as received_at,
@@ -59,8 +58,8 @@ parsed as (
         {{ portal_timestamp('source."NgayKetThucXuLy"') }} as processing_ended_at,
         {{ portal_timestamp('source."NgayTra"') }} as returned_at,
         {{ portal_timestamp('source."NgayTuChoi"') }} as refused_at,
-        dossier_status_map[trim(source."TrangThaiHoSo")] as status,
-        online_payment_map[trim(source."DuocThanhToanTrucTuyen")] as online_payment,
+        {{ decode_enum('dossier_status', 'source."TrangThaiHoSo"') }} as status,
+        {{ decode_enum('online_payment', 'source."DuocThanhToanTrucTuyen"') }} as online_payment,
         {{ portal_flag('source."TaiKhoanDuocXacThucVoiVNeID"') }} as is_applicant_verified_with_vneid,
         {{ portal_flag('source."DongBoDVCQG"') }} as is_synced_to_national_portal,
         {{ portal_timestamp('source."NgayCapNhat"') }} as updated_at,

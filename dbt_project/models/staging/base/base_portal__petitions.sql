@@ -13,6 +13,12 @@ source as (
 
 ),
 
+enum_maps as (
+
+    {{ enum_maps(['petition_classification', 'petition_status']) }}
+
+),
+
 {#- Procedures known in each period (its catalogue and the lookback's): see macros/known_procedures.sql. -#}
 procedure_catalogue as (
 
@@ -42,6 +48,7 @@ parsed as (
         {{ portal_flag('source."HaiLong"') }} as is_petitioner_satisfied
 
     from source
+    cross join enum_maps
     left join procedure_catalogue
         on source.period = procedure_catalogue.period
         and {{ portal_text('source."MaTTHC"') }} = procedure_catalogue.procedure_id

@@ -15,7 +15,7 @@ source as (
 
 enum_maps as (
 
-    {{ enum_maps(['implementation_level', 'procedure_applicant_type']) }}
+    {{ enum_maps(['implementation_level', 'procedure_applicant_type', 'online_service_level', 'procedure_publication_status']) }}
 
 ),
 

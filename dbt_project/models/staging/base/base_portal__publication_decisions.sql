@@ -11,10 +11,16 @@ source as (
 
 ),
 
+enum_maps as (
+
+    {{ enum_maps(['publication_type']) }}
+
+),
+
 parsed as (
 
     select
-        *,
+        source.*,
         {{ portal_text('"SoQuyetDinh"') }} as publication_decision_id,
         {{ portal_day('"NgayQuyetDinh"') }} as decision_date,
         {{ portal_text('"CoQuanBanHanh"') }} as issuing_unit_id,
@@ -31,6 +37,7 @@ parsed as (
         ) as procedures
 
     from source
+    cross join enum_maps
 
 ),
 

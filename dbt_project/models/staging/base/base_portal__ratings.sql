@@ -9,16 +9,23 @@ source as (
 
 ),
 
+enum_maps as (
+
+    {{ enum_maps(['rating_result']) }}
+
+),
+
 parsed as (
 
     select
-        *,
+        source.*,
         {{ portal_text('"MaHoSo"') }} as dossier_id,
         {{ portal_text('"NgayDanhGia"') }} as rated_at_text,
         {{ portal_timestamp('"NgayDanhGia"') }} as rated_at,
         {{ decode_enum('rating_result', '"KetQua"') }} as rating_result
 
     from source
+    cross join enum_maps
 
 ),
 

@@ -12,10 +12,16 @@ source as (
 
 ),
 
+enum_maps as (
+
+    {{ enum_maps(['unit_type']) }}
+
+),
+
 parsed as (
 
     select
-        *,
+        source.*,
         {{ portal_text('"MaDinhDanh"') }} as unit_id,
         {{ portal_text('"TenDonVi"') }} as unit_name,
         {{ decode_enum('unit_type', '"LoaiDonVi"') }} as unit_type,
@@ -28,6 +34,7 @@ parsed as (
         {{ portal_text('"IdDanhGia"') }} as evaluation_department_id
 
     from source
+    cross join enum_maps
 
 ),
 
