@@ -32,6 +32,10 @@ ROWS = [
     ("quality gate (s)", "gate_seconds", ""),
     ("publication (s)", "publish_seconds", ""),
     ("peak RSS of any stage (MB)", "peak_rss_mb", ""),
+    ("history: month 2's dbt build (s)", "history_dbt_seconds_month_2", ""),
+    ("history: month 13's dbt build (s)", "history_dbt_seconds_month_13", ""),
+    ("history: month 13 against month 2", "history_growth", ""),
+    ("history: trend over months 2 to 13 (least squares)", "history_trend_growth", ""),
 ]
 
 

@@ -164,6 +164,9 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         summary["history_dbt_seconds_month_2"] = second
         summary["history_dbt_seconds_month_13"] = thirteenth
         summary["history_growth"] = round(thirteenth / second - 1, 2) if second else None
+        # one month's build time varies by several seconds from run to run: the straight line through months
+        # 2..13 says whether the cost grows with history, where two single runs can differ by chance
+        summary["history_trend_growth"] = trend_growth([m["dbt_seconds"] for m in series[1:13]])
     summary["met"] = {
         "transform_within_4x_single_pass": summary["transform_over_single_pass"] is not None
         and summary["transform_over_single_pass"] <= TARGETS["transform_over_single_pass"],
@@ -174,6 +177,22 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     if "history_growth" in summary and summary["history_growth"] is not None:
         summary["met"]["history_independent_within_20pct"] = abs(summary["history_growth"]) <= TARGETS["history_growth"]
     return summary
+
+
+def trend_growth(values: list[float | None]) -> float | None:
+    """Relative change across `values` (equally spaced) along their least-squares line: (last fitted - first
+    fitted) / first fitted. None with fewer than two values or a fitted start of zero."""
+    points = [(i, v) for i, v in enumerate(values) if v is not None]
+    if len(points) < 2:
+        return None
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    sxx = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sxx
+    first = mean_y + slope * (points[0][0] - mean_x)
+    last = mean_y + slope * (points[-1][0] - mean_x)
+    return round((last - first) / first, 2) if first else None
 
 
 def _node_seconds(transform: dict[str, Any], kind: str) -> float | None:

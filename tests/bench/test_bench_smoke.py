@@ -7,7 +7,7 @@ import json
 import pytest
 
 from orchestration.bench.report import render_markdown
-from orchestration.bench.runner import benchmark, summarise, write_results
+from orchestration.bench.runner import benchmark, summarise, trend_growth, write_results
 
 pytestmark = pytest.mark.e2e
 
@@ -49,6 +49,12 @@ def test_the_history_growth_is_judged_from_months_2_and_13():
     assert not summary["met"]["peak_rss_under_6gb"]  # the month run peaked at 7,000 MB
     assert summary["met"]["extraction_30k_per_second"]
     assert summary["history_growth"] == 0.3 and not summary["met"]["history_independent_within_20pct"]
+    # months 2..12 take 10 s and month 13, 13 s: the least-squares line (slope 16.5 / 143 s a month) runs from
+    # 9.615 to 10.885 s, so the trend is +13%, less than the two-point +30% that the one slow month gives
+    assert summary["history_trend_growth"] == 0.13
+    assert trend_growth([10.0, 12.0, 14.0]) == 0.4  # a straight line from 10 to 14
+    assert trend_growth([10.0, 12.0, 10.0, 12.0]) == 0.12  # fitted from 10.4 to 11.6
+    assert trend_growth([5.0]) is None
     page = render_markdown([{**result, "scale": "tiny", "summary": summary, "started_at": "t0",
                              "machine": {"cpu": "x", "cores": 2, "memory_gb": 24, "platform": "p", "python": "3.11",
                                          "duckdb": "2", "load_average_at_start": [1.0, 1.0, 1.0]}}])
