@@ -12,11 +12,13 @@ month's run costs the same whatever the history behind it.
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
 
 import duckdb
 
 from orchestration.landing import EVALUATION, FEEDS, dataset_dir_name
+from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES
 
 # the staging table that holds every landed record of a dataset, quarantined ones included
 STAGED_TABLE = {**{ds: f"base_portal__{dataset_dir_name(ds)}" for ds in FEEDS}, EVALUATION: "stg_portal__evaluation_inputs"}
@@ -52,3 +54,13 @@ def build_window(first: str, last: str, raw_dir: Path, duckdb_path: Path) -> tup
     staged = staged_periods(duckdb_path)
     unstaged = [p for ds in STAGED_TABLE for p in landed[ds] - staged[ds] if p < first]
     return (min([first, *unstaged]), last)
+
+
+def dbt_build_args(period_from: str, period_to: str, *, full_refresh: bool = False) -> list[str]:
+    """dbt's command line for building the months `period_from`..`period_to` (YYYY-MM): models, seeds and data
+    tests of the window, without the unit tests (DBT_MONTHLY_BUILD_EXCLUDES)."""
+    args = ["build", "--vars", json.dumps({"period_from": period_from, "period_to": period_to}),
+            *DBT_MONTHLY_BUILD_EXCLUDES]
+    if full_refresh:
+        args.append("--full-refresh")
+    return args

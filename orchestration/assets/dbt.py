@@ -1,28 +1,18 @@
 """The warehouse: dbt models in DuckDB, staging → intermediate → marts, built per month."""
 
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.build_window import build_window
+from orchestration.build_window import build_window, dbt_build_args
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import monthly_partitions
-from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES, load_settings
+from orchestration.settings import load_settings
 
 WAREHOUSE_POOL = "duckdb_warehouse"  # DuckDB admits one writing process: one warehouse step at a time
-
-def dbt_build_args(period_from: str, period_to: str, *, full_refresh: bool = False) -> list[str]:
-    """dbt's command line for building the months `period_from`..`period_to` (YYYY-MM): models, seeds and data
-    tests of the window, without the unit tests (DBT_MONTHLY_BUILD_EXCLUDES)."""
-    args = ["build", "--vars", json.dumps({"period_from": period_from, "period_to": period_to}),
-            *DBT_MONTHLY_BUILD_EXCLUDES]
-    if full_refresh:
-        args.append("--full-refresh")
-    return args
 
 
 class WarehouseTranslator(DagsterDbtTranslator):

@@ -149,14 +149,14 @@ def measure_extraction(
     with tempfile.TemporaryDirectory(prefix="dvc-bench-", dir=work_dir) as tmp:
         for mode in modes:
             raw_dir = Path(tmp) / mode
-            _reset_peak_rss()
-            cpu_started = time.process_time()
             if mode == "http":
                 with simulator_process(data.config, as_of, dataset, month) as url, PortalClient(url) as client:
-                    _reset_peak_rss()
+                    _reset_peak_rss()  # the clock starts once the server is ready
                     cpu_started = time.process_time()
                     landed = FeedExtractor(client, raw_dir, page_size=page_size).extract(dataset, month)
             else:
+                _reset_peak_rss()
+                cpu_started = time.process_time()
                 client = GeneratorClient(data, as_of)
                 landed = FeedExtractor(client, raw_dir, page_size=page_size).extract(dataset, month)  # type: ignore[arg-type]
             cpu_seconds = time.process_time() - cpu_started

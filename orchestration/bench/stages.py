@@ -84,8 +84,9 @@ def stage_transform(home: str, month: str) -> dict[str, Any]:
     from the project's target folder as dagster-dbt does), with where the time went (run_results.json)."""
     import shutil
 
-    from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES
+    from orchestration.build_window import dbt_build_args
 
+    window_args = dbt_build_args(month, month)  # exactly the monthly dbt step's: ["build", ...]
     settings = load_settings({"DVC_INDEX_HOME": home})
     env = {**os.environ, **settings.dbt_env()}
     env.pop("PORTAL_TOKEN", None)
@@ -96,10 +97,9 @@ def stage_transform(home: str, month: str) -> dict[str, Any]:
             target.mkdir()
             shutil.copy(partial_parse, target / partial_parse.name)
         args = [
-            str(Path(sys.executable).parent / "dbt"), "build", "--project-dir", str(DBT_PROJECT_DIR),
+            str(Path(sys.executable).parent / "dbt"), *window_args, "--project-dir", str(DBT_PROJECT_DIR),
             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
             "--log-path", str(Path(scratch) / "logs"), "--quiet",
-            "--vars", json.dumps({"period_from": month, "period_to": month}), *DBT_MONTHLY_BUILD_EXCLUDES,
         ]
         started = time.perf_counter()
         done = subprocess.run(args, env=env, capture_output=True, text=True)
@@ -107,7 +107,7 @@ def stage_transform(home: str, month: str) -> dict[str, Any]:
         if done.returncode != 0:
             raise RuntimeError("dbt build failed:\n" + (done.stdout + done.stderr)[-3000:])
         results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
-    return {"dbt": "build", "window": month, "args": args[1:2] + args[-5:], **build_breakdown(results, wall)}
+    return {"dbt": "build", "window": month, "args": window_args, **build_breakdown(results, wall)}
 
 
 def build_breakdown(results: dict[str, Any], wall_seconds: float) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import json
 import dagster as dg
 import pytest
 
-from orchestration.assets.dbt import dbt_build_args
+from orchestration.build_window import dbt_build_args
 from orchestration.partitions import monthly_partitions, months_between
 
 
