@@ -7,13 +7,5 @@
     var period_from it replaces the whole table.
 -#}
 {% macro get_incremental_replace_rebuilt_periods_sql(arg_dict) -%}
-    {%- set target = arg_dict['target_relation'] -%}
-    {%- set source = arg_dict['temp_relation'] -%}
-    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    delete from {{ target }}
-    where {{ rebuilt_rows() }};
-
-    insert into {{ target }} ({{ columns }})
-    select {{ columns }}
-    from {{ source }}
+    {{ delete_then_insert_sql(arg_dict, rebuilt_rows()) }}
 {%- endmacro %}

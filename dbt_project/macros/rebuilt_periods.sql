@@ -58,23 +58,25 @@
 {%- endmacro %}
 
 
-{#- A period that this build recomputes. -#}
-{% macro period_is_rebuilt(period_type='period_type', period_start='period_start') -%}
+{#- rebuilt_periods_predicate(kind) in a build that recomputes some periods only; `true` otherwise. -#}
+{% macro rebuilt_periods_if_increment(kind, period_type, period_start) -%}
     {%- if is_period_increment() -%}
-        {{ rebuilt_periods_predicate('period', period_type=period_type, period_start=period_start) }}
+        {{ rebuilt_periods_predicate(kind, period_type=period_type, period_start=period_start) }}
     {%- else -%}
         true
     {%- endif -%}
 {%- endmacro %}
 
 
+{#- A period that this build recomputes. -#}
+{% macro period_is_rebuilt(period_type='period_type', period_start='period_start') -%}
+    {{ rebuilt_periods_if_increment('period', period_type, period_start) }}
+{%- endmacro %}
+
+
 {#- A period that this build recomputes, or the period before one: those whose comparable rows are rebuilt. -#}
 {% macro period_is_rebuilt_or_before(period_type='period_type', period_start='period_start') -%}
-    {%- if is_period_increment() -%}
-        {{ rebuilt_periods_predicate('period_or_before', period_type=period_type, period_start=period_start) }}
-    {%- else -%}
-        true
-    {%- endif -%}
+    {{ rebuilt_periods_if_increment('period_or_before', period_type, period_start) }}
 {%- endmacro %}
 
 
