@@ -15,6 +15,11 @@ def _fmt(value: Any, unit: str = "") -> str:
     return f"{value}{unit}"
 
 
+def _heading(result: dict[str, Any]) -> str:
+    """A scale's column heading; a run still going, or stopped half-way, says so."""
+    return result["scale"] if result.get("complete", True) else f"{result['scale']} (partial)"
+
+
 def _yes(flag: bool | None) -> str:
     return "n/a" if flag is None else ("met" if flag else "**not met**")
 
@@ -50,7 +55,7 @@ def render_markdown(results: list[dict[str, Any]]) -> str:
         "(dbt). Absolute times vary between machines: quote the ratios. What the figures mean, what was changed for",
         "them and what is left: [findings.md](findings.md).",
         "",
-        "| figure | " + " | ".join(r["scale"] for r in results) + " |",
+        "| figure | " + " | ".join(_heading(r) for r in results) + " |",
         "|---|" + "---|" * len(results),
     ]
     for label, key, unit in ROWS:
@@ -61,7 +66,7 @@ def render_markdown(results: list[dict[str, Any]]) -> str:
             + " | ".join(_fmt(r["summary"]["peak_rss_mb_by_stage"].get(stage)) for r in results)
             + " |"
         )
-    lines += ["", "## Targets", "", "| target | " + " | ".join(r["scale"] for r in results) + " |",
+    lines += ["", "## Targets", "", "| target | " + " | ".join(_heading(r) for r in results) + " |",
               "|---|" + "---|" * len(results)]
     for target in ("transform_within_4x_single_pass", "peak_rss_under_6gb", "extraction_30k_per_second",
                    "history_independent_within_20pct"):

@@ -13,8 +13,14 @@ pytestmark = pytest.mark.e2e
 
 
 def test_the_benchmark_runs_every_stage_at_tiny_scale(tmp_path):
-    result = benchmark("tiny", work_dir=tmp_path / "work", previous_month=False)
+    partials = []
+    result = benchmark("tiny", work_dir=tmp_path / "work", previous_month=False, checkpoint=partials.append)
     summary = result["summary"]
+    # after each stage the figures so far were handed on, marked incomplete: month, transform, single pass, gate,
+    # publication, extraction
+    assert [len([s for s in ("month_run", "transform", "single_pass", "gate", "publish", "extract") if s in p])
+            for p in partials] == [1, 2, 3, 4, 5, 6]
+    assert all(p["complete"] is False for p in partials) and result["complete"] is True
     assert summary["dossiers"] > 1000
     assert summary["extraction_http_records_per_second"] > 0 and summary["extraction_direct_records_per_second"] > 0
     assert summary["transform_seconds"] > 0 and summary["single_pass_seconds"] > 0
@@ -55,7 +61,27 @@ def test_the_history_growth_is_judged_from_months_2_and_13():
     assert trend_growth([10.0, 12.0, 14.0]) == 0.4  # a straight line from 10 to 14
     assert trend_growth([10.0, 12.0, 10.0, 12.0]) == 0.12  # fitted from 10.4 to 11.6
     assert trend_growth([5.0]) is None
-    page = render_markdown([{**result, "scale": "tiny", "summary": summary, "started_at": "t0",
+    page = render_markdown([{**result, "scale": "tiny", "summary": summary, "started_at": "t0", "complete": True,
                              "machine": {"cpu": "x", "cores": 2, "memory_gb": 24, "platform": "p", "python": "3.11",
                                          "duckdb": "2", "load_average_at_start": [1.0, 1.0, 1.0]}}])
     assert "**not met**" in page and "| m12 | 13.0 |" in page
+
+
+def test_a_partial_run_reports_what_it_measured_and_judges_nothing_it_has_not():
+    machine = {"cpu": "x", "cores": 2, "memory_gb": 24, "platform": "p", "python": "3.11", "duckdb": "2",
+               "load_average_at_start": [1.0, 1.0, 1.0]}
+    partial = {"month_run": {"peak_rss_mb": 3000.0, "records": {"dossiers": 12}},
+               "transform": {"seconds": 30.0, "peak_rss_mb": 4000.0}}
+    summary = summarise(partial)
+    assert summary["dossiers"] == 12  # from the month run, before the extraction stage
+    assert summary["transform_seconds"] == 30.0 and summary["transform_over_single_pass"] is None
+    assert summary["peak_rss_mb"] == 4000.0 and set(summary["peak_rss_mb_by_stage"]) == {"month_run", "transform"}
+    # under the cap so far, but stages are left: not yet met; nothing else can be judged
+    assert summary["met"] == {"transform_within_4x_single_pass": None, "peak_rss_under_6gb": None,
+                              "extraction_30k_per_second": None}
+    # a stage already over the cap fails the target whatever comes after
+    assert summarise({**partial, "transform": {"seconds": 30.0, "peak_rss_mb": 7000.0}})["met"]["peak_rss_under_6gb"] is False
+    page = render_markdown([{**partial, "scale": "national", "summary": summary, "started_at": "t0",
+                             "complete": False, "machine": machine}])
+    assert "| figure | national (partial) |" in page
+    assert "| dbt build / single pass | n/a |" in page and "| peak_rss_under_6gb | n/a |" in page
