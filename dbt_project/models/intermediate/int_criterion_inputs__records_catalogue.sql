@@ -11,9 +11,10 @@
     - ONLINE_PAYMENT_FORMALITIES: fee-bearing procedures with an online-paid dossier in P / fee-bearing ones.
     - PAYMENT_INTEGRATED_FORMALITIES: fee-bearing procedures integrated with the national payment platform /
       fee-bearing ones.
-    - CITIZEN_DATA_CONNECTED_FORMALITY: citizen-facing procedures (Vietnamese citizens, overseas Vietnamese,
-      foreigners) with a citizen-data-connected dossier in P / citizen-facing ones.
-    - PUBLIC_CONTENT_FULL: public procedures (public or public_amended) with all seven elements / public ones.
+    - CITIZEN_DATA_CONNECTED_FORMALITY: citizen-facing procedures (applicant types of the rule table's
+      citizen_applicant_types) with a citizen-data-connected dossier in P / citizen-facing ones.
+    - PUBLIC_CONTENT_FULL: public procedures (statuses of public_publication_statuses) with all seven elements /
+      public ones.
 -#}
 
 with
@@ -47,6 +48,12 @@ lookback as (
 
 ),
 
+code_sets as (
+
+    {{ rule_code_sets(['citizen_applicant_types', 'public_publication_statuses']) }}
+
+),
+
 {#- The units in force in the period: their own catalogues are the rows counted (also in the period before a
     rebuilt one, whose comparable rows count them). -#}
 units_in_force as (
@@ -75,17 +82,19 @@ catalogue_rows as (
         procedures.period as catalogue_month,
         case procedures.online_service_level when 'full' then 2 when 'partial' then 1 else 0 end
             as online_level,
-        coalesce(procedures.publication_status in ('public', 'public_amended'), false) as is_public,
+        coalesce(list_contains(code_sets.public_publication_statuses, procedures.publication_status), false)
+            as is_public,
         coalesce(procedures.has_complete_public_content, false) as has_complete_public_content,
         coalesce(procedures.has_integrated_payment, false) as has_integrated_payment,
         coalesce(procedures.has_fee, false) as has_fee,
         coalesce(
-            list_has_any(procedures.applicant_types, ['vietnamese_citizen', 'overseas_vietnamese', 'foreigner']),
+            list_has_any(procedures.applicant_types, code_sets.citizen_applicant_types),
             false
         ) as is_citizen_facing
 
     from periods
     cross join lookback
+    cross join code_sets
     inner join {{ ref('stg_portal__procedures') }} as procedures
         on procedures.period >= strftime(periods.period_start - to_months(lookback.months), '%Y-%m')
         and procedures.period <= strftime(periods.evaluated_at, '%Y-%m')

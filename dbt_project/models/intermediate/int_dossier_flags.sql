@@ -1,13 +1,20 @@
 {#-
     One row per dossier and period (the dossiers of int_dossier_outcomes) with the facts the dossier criteria
     count: received / processed / ended in P, online channel, paper result, fee list, online payment, digitised
-    and reused components, personal data store, citizen data connection (VNeID or CSDLQGDC), sync to the
-    national portal, and a dissatisfied rating given in P. Facts are read from the same extraction as the
+    and reused components, personal data store, citizen data connection (VNeID or a database of the rule
+    table's citizen_data_databases), sync to the national portal, and a dissatisfied rating given in P. Which
+    codes count (databases, payment channels, rating results) comes from the seed rule_code_sets. Facts are read from the same extraction as the
     dossier's outcome (its latest version in the period); those of the dossier's lists from the summaries in
     stg_portal__dossiers (one row per dossier: a join, not four aggregations of child tables).
 -#}
 
 with
+
+code_sets as (
+
+    {{ rule_code_sets(['citizen_data_databases', 'online_payment_channels', 'dissatisfied_rating_results']) }}
+
+),
 
 periods as (
 
@@ -31,11 +38,12 @@ dissatisfied_ratings as (
         ratings.dossier_id
 
     from periods
+    cross join code_sets
     inner join {{ ref('stg_portal__ratings') }} as ratings
         on ratings.period between periods.first_month and periods.last_month
         and ratings.rated_at >= periods.period_start_at
         and ratings.rated_at <= periods.evaluated_at
-    where ratings.rating_result in ('dissatisfied', 'very_dissatisfied')
+    where list_contains(code_sets.dissatisfied_rating_results, ratings.rating_result)
         and {{ rebuilt_months_filter('ratings.period') }}
 
 ),
@@ -63,14 +71,15 @@ final as (
         dossiers.has_reused_component,
         dossiers.has_personal_data_store_component as has_personal_store_component,
         dossiers.are_all_fees_zero as is_fee_all_zero,
-        dossiers.online_payment in ('national_portal', 'local_gateway') and dossiers.fee_entries > 0
+        list_contains(code_sets.online_payment_channels, dossiers.online_payment) and dossiers.fee_entries > 0
             as is_paid_online,
         coalesce(dossiers.is_applicant_verified_with_vneid, false)
-            or list_contains(dossiers.database_codes, 'CSDLQGDC') as is_citizen_data_connected,
+            or list_has_any(dossiers.database_codes, code_sets.citizen_data_databases) as is_citizen_data_connected,
         coalesce(dossiers.is_synced_to_national_portal, false) as is_synced,
         dissatisfied_ratings.dossier_id is not null as has_dissatisfied_rating
 
     from outcomes
+    cross join code_sets
     inner join periods
         on periods.period_type = outcomes.period_type
         and periods.period_start = outcomes.period_start
