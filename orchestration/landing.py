@@ -8,19 +8,21 @@ middle of paging resumes where it stopped. Only a complete extraction whose dist
 from __future__ import annotations
 
 import contextlib
-import copy
 import gc
 import hashlib
 import json
 import logging
 import math
+import multiprocessing
 import os
 import secrets
 import shutil
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,8 @@ import pyarrow.parquet as pq
 
 from orchestration import __version__
 from orchestration.gc_pause import gc_paused
-from orchestration.portal.client import FeedPage, PortalClient, PortalError
+from orchestration.portal.client import FeedPage, FeedPageBody, PortalClient, PortalError, page_records
+from orchestration.settings import landing_workers
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,9 @@ CHECKPOINT = "checkpoint.json"
 MANIFEST = "manifest.json"
 META_COLUMNS = ("_dataset", "_period", "_extracted_at", "_page", "_row", "_record_key")
 COLLECT_EVERY_PAGES = 16
+# A feed of more pages than this is landed in worker processes (when FeedExtractor.workers > 1): below it, starting
+# them costs more than they save.
+PARALLEL_FROM_PAGES = 4
 DICTIONARY_COLUMNS = ("_dataset", "_period", "_extracted_at")
 STATISTICS_COLUMNS = ("_dataset", "_period", "_extracted_at", "_page", "_row")
 
@@ -309,6 +315,8 @@ class FeedExtractor:
     page_size: int = 5000
     max_restarts: int = 2
     progress: ProgressCallback | None = None
+    # landing worker processes for large feeds (DVC_INDEX_LANDING_WORKERS); 1 lands every page in this process
+    workers: int = field(default_factory=landing_workers)
 
     def extract(self, dataset: str, period: str) -> ExtractionResult:
         """Extract `dataset` for `period` (resuming an interrupted extraction of it, if any)."""
@@ -330,48 +338,59 @@ class FeedExtractor:
         work, checkpoint = self._open_work_dir(base)
         resumed = checkpoint["pages"] > 0
         extraction_id = checkpoint["extraction_id"]
-        # Three stages overlap: a fetcher thread requests page k+1 while this thread turns page k into a table,
-        # and a writer thread encodes the table of page k-1 into its part (Parquet encoding and socket waits run
-        # without the GIL). Requests and writes each stay in page order, and a checkpoint never names a part
-        # before that part is on disk, as when the stages ran one after the other. The cyclic collector is paused
-        # meanwhile (gc_pause.py): decoded pages hold no cycles and it would otherwise triple the decoding cost.
+        # Stages overlap: a fetcher thread requests page k+1 while page k is turned into a table and written as its
+        # part. Where the client hands pages over undecoded and the feed is large enough, that happens in landing
+        # worker processes (several pages at once, each on a core of its own); otherwise in this thread, with the
+        # Parquet encoding on a writer thread (it runs without the GIL). Requests stay in page order, and the
+        # checkpoint advances only over parts that are on disk with every part before them, so a crash resumes
+        # as if the pages had been landed one after the other. The cyclic collector is paused meanwhile
+        # (gc_pause.py): decoded pages hold no cycles and it would otherwise triple the decoding cost.
+        bodies = self.workers > 1 and hasattr(self.client, "get_feed_page_body")
         with (
             gc_paused(),
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-fetch") as fetcher,
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-write") as writer,
+            _PageLander(work, dataset, period, extraction_id, self.workers) as lander,
         ):
-            def fetch(cursor: str | None) -> Future[FeedPage]:
-                return fetcher.submit(self.client.get_feed_page, dataset, period, cursor, self.page_size)
+            def fetch(cursor: str | None) -> Future[FeedPage | FeedPageBody]:
+                get = self.client.get_feed_page_body if bodies else self.client.get_feed_page
+                return fetcher.submit(get, dataset, period, cursor, self.page_size)
 
             fetching = None if checkpoint["done"] else fetch(checkpoint["next_cursor"])
-            writing: Future[None] | None = None
-            while fetching is not None:
-                page = fetching.result()
-                fetching = fetch(page.next_cursor) if page.next_cursor is not None else None
-                page_no = checkpoint["pages"]
-                table = records_to_table(
-                    page.records, dataset=dataset, period=period, extraction_id=extraction_id, page=page_no
-                )
-                checkpoint.update(
-                    pages=page_no + 1,
-                    next_cursor=page.next_cursor,
-                    done=page.next_cursor is None,
-                    total=page.total,
-                    records=checkpoint["records"] + table.num_rows,
-                )
-                if page.generated_at and page.generated_at not in checkpoint["generated_at"]:
-                    checkpoint["generated_at"].append(page.generated_at)
-                del page  # its records live on in the table
-                if page_no % COLLECT_EVERY_PAGES == COLLECT_EVERY_PAGES - 1:
-                    gc.collect(1)  # what cycles the HTTP stack leaves behind, while the full collector is paused
-                if writing is not None:
-                    writing.result()  # the previous page's write failed: stop here, as an inline write would
-                writing = writer.submit(_land_page, work, table, page_no, copy.deepcopy(checkpoint))
-                if self.progress:
-                    self.progress(dataset, period, checkpoint["records"], checkpoint["total"])
-            if writing is not None:
-                writing.result()
+            landing: deque[tuple[int, str | None, int, str | None, Future[int]]] = deque()
+            page_no = checkpoint["pages"]
+            while fetching is not None or landing:
+                if fetching is not None:
+                    page = fetching.result()
+                    fetching = fetch(page.next_cursor) if page.next_cursor is not None else None
+                    many = page.total > self.page_size * PARALLEL_FROM_PAGES
+                    landing.append((page_no, page.next_cursor, page.total, page.generated_at,
+                                    lander.submit(page, page_no, in_workers=many)))
+                    page_no += 1
+                    del page  # its records live on in the lander
+                # commit the oldest page once it is on disk, keeping at most one page per worker in flight
+                if fetching is None or len(landing) > lander.depth:
+                    self._commit(work, checkpoint, *landing.popleft(), dataset, period)
         return self._complete(dataset, period, base, work, checkpoint, resumed, started)
+
+    def _commit(
+        self, work: Path, checkpoint: dict[str, Any], page_no: int, next_cursor: str | None, total: int,
+        generated_at: str | None, rows: Future[int], dataset: str, period: str,
+    ) -> None:
+        """Advance the checkpoint over page `page_no`, once its part is on disk (re-raising what landing it raised)."""
+        checkpoint.update(
+            pages=page_no + 1,
+            next_cursor=next_cursor,
+            done=next_cursor is None,
+            total=total,
+            records=checkpoint["records"] + rows.result(),
+        )
+        if generated_at and generated_at not in checkpoint["generated_at"]:
+            checkpoint["generated_at"].append(generated_at)
+        _write_json_atomic(work / CHECKPOINT, checkpoint)
+        if page_no % COLLECT_EVERY_PAGES == COLLECT_EVERY_PAGES - 1:
+            gc.collect(1)  # what cycles the HTTP stack leaves behind, while the full collector is paused
+        if self.progress:
+            self.progress(dataset, period, checkpoint["records"], checkpoint["total"])
 
     def _open_work_dir(self, base: Path) -> tuple[Path, dict[str, Any]]:
         inprogress = base / INPROGRESS
@@ -381,6 +400,7 @@ class FeedExtractor:
                 if cp_path.exists():
                     checkpoint = json.loads(cp_path.read_text(encoding="utf-8"))
                     log.info("resuming extraction %s after page %d", candidate.name, checkpoint["pages"])
+                    _drop_parts_from(candidate, checkpoint["pages"])
                     return candidate, checkpoint
                 shutil.rmtree(candidate)  # crashed before its first page: nothing to keep
         extraction_id = new_extraction_id()
@@ -480,9 +500,89 @@ def describe_parts(work: Path) -> list[dict[str, Any]]:
     ]
 
 
-def _land_page(work: Path, table: pa.Table, page: int, checkpoint: dict[str, Any]) -> None:
+def _drop_parts_from(work: Path, first_page: int) -> None:
+    """Delete parts (and half-written parts) of pages from `first_page` on: landed ahead of the checkpoint by a
+    crashed run, they are fetched and landed again on resume."""
+    for part in [*work.glob("part-*.parquet"), *work.glob("part-*.parquet.tmp")]:
+        if int(part.name.split(".", 1)[0].removeprefix("part-")) >= first_page:
+            part.unlink()
+
+
+def land_page_body(
+    work: Path, body: bytes, *, dataset: str, period: str, extraction_id: str, page: int, source: str
+) -> int:
+    """Decode a feed page's body, turn its records into the landed table and write its part; the rows landed.
+    What a landing worker process runs for each page."""
+    with gc_paused():
+        records = page_records(body, source)
+        del body
+        table = records_to_table(records, dataset=dataset, period=period, extraction_id=extraction_id, page=page)
+        del records
+        write_part(work, table, page)
+        return table.num_rows
+
+
+def _write_table(work: Path, table: pa.Table, page: int) -> int:
     write_part(work, table, page)
-    _write_json_atomic(work / CHECKPOINT, checkpoint)
+    return table.num_rows
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a landing worker: end when the extracting process has ended (killed, it cannot shut its pool down), so
+    no worker outlives the extraction."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="landing-parent-watch", daemon=True).start()
+
+
+class _PageLander:
+    """Lands pages as parts, in landing worker processes (`submit(..., in_workers=True)` with page bodies) or
+    here: the table is built in the calling thread and written by a writer thread. Pages may land out of order;
+    the caller advances the checkpoint in order."""
+
+    def __init__(self, work: Path, dataset: str, period: str, extraction_id: str, workers: int) -> None:
+        self.work, self.dataset, self.period, self.extraction_id = work, dataset, period, extraction_id
+        self.workers = max(1, workers)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="landing-write")
+        self._processes: ProcessPoolExecutor | None = None
+        self.depth = 1  # pages in flight before the oldest is committed
+
+    def submit(self, page: FeedPage | FeedPageBody, page_no: int, *, in_workers: bool) -> Future[int]:
+        if isinstance(page, FeedPageBody):
+            if in_workers and self.workers > 1:
+                return self._pool().submit(
+                    land_page_body, self.work, page.body, dataset=self.dataset, period=self.period,
+                    extraction_id=self.extraction_id, page=page_no, source=f"{page.dataset} {page.period}",
+                )
+            records = page_records(page.body, f"{page.dataset} {page.period}")
+        else:
+            records = page.records
+        table = records_to_table(
+            records, dataset=self.dataset, period=self.period, extraction_id=self.extraction_id, page=page_no
+        )
+        return self._writer.submit(_write_table, self.work, table, page_no)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._processes is None:
+            # spawn, not fork: the caller has threads (the fetcher, Dagster's), which a fork would copy mid-step
+            self._processes = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent, initargs=(os.getpid(),),
+            )
+            self.depth = self.workers
+        return self._processes
+
+    def __enter__(self) -> _PageLander:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._writer.shutdown(wait=True, cancel_futures=True)
+        if self._processes is not None:
+            self._processes.shutdown(wait=True, cancel_futures=True)
 
 
 def write_part(work: Path, table: pa.Table, page: int) -> Path:

@@ -54,3 +54,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         portal_token=env.get("PORTAL_TOKEN") or None,
         dagster_home=Path(dagster_home).resolve() if dagster_home else None,
     )
+
+
+def landing_workers(environ: dict[str, str] | None = None) -> int:
+    """Worker processes that decode and land the pages of a large feed: DVC_INDEX_LANDING_WORKERS, by default
+    the machine's cores up to 4 (1 lands in the extracting process)."""
+    env = os.environ if environ is None else environ
+    value = env.get("DVC_INDEX_LANDING_WORKERS")
+    if value:
+        try:
+            workers = int(value)
+        except ValueError:
+            raise ValueError(f"DVC_INDEX_LANDING_WORKERS must be a whole number of processes, got {value!r}") from None
+        if workers < 1:
+            raise ValueError(f"DVC_INDEX_LANDING_WORKERS must be at least 1, got {workers}")
+        return workers
+    return max(1, min(4, os.cpu_count() or 1))

@@ -16,6 +16,7 @@ plus `seconds` (wall clock), `cpu_seconds` and `peak_rss_mb` (the process and it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -37,19 +38,23 @@ def peak_rss_mb() -> float:
     return round(max(own, children) / 1024, 1)
 
 
-def stage_month(home: str, month: str, scale: str, seed: int = 766, defect_rate: float = 0.002) -> dict[str, Any]:
-    from orchestration.bench.extraction import default_as_of
+def stage_month(
+    home: str, month: str, scale: str, seed: int = 766, defect_rate: float = 0.002, portal_url: str | None = None
+) -> dict[str, Any]:
+    """The month through the whole pipeline over loopback HTTP. The simulator serves from a process of its own, as
+    the real portal is another server: `portal_url`, one the caller started (the benchmark's runner does, so the
+    server's memory is not this stage's), or one this stage starts (its memory then counts among its children's)."""
+    from orchestration.bench.extraction import default_as_of, simulator_process
     from orchestration.pipeline import dagster_instance, run_months
-    from orchestration.portal.simulator.generator import PortalData, SimulatorConfig
-    from orchestration.portal.simulator.server import PortalSimulator
+    from orchestration.portal.simulator.generator import SimulatorConfig
 
     settings = load_settings({"DVC_INDEX_HOME": home})
     config = SimulatorConfig(seed=seed, scale=scale, defect_rate=defect_rate)
     started = time.perf_counter()
-    data = PortalData(config)
-    generation = time.perf_counter() - started
-    with PortalSimulator(config, data=data, as_of=default_as_of(month)) as sim:
-        summary = run_months([month], portal_url=sim.url, settings=settings)[0]
+    with contextlib.ExitStack() as stack:
+        url = portal_url or stack.enter_context(simulator_process(config, default_as_of(month), "dossiers", month))
+        generation = time.perf_counter() - started
+        summary = run_months([month], portal_url=url, settings=settings)[0]
     return {
         "generation_seconds": round(generation, 2),
         "steps": step_seconds(dagster_instance(settings), summary.run_id),

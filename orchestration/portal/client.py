@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import msgspec
 import orjson
 import tenacity
 
@@ -106,6 +107,44 @@ class FeedPage:
     records: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class FeedPageBody:
+    """One page of a record feed with its records left as the portal sent them: `body` is the whole response,
+    for a landing worker to decode (`page_records`). Paging needs only the fields read here."""
+
+    dataset: str
+    period: str
+    total: int
+    next_cursor: str | None
+    generated_at: str | None
+    body: bytes
+
+
+class _PageHeader(msgspec.Struct):
+    """A feed page's own fields; its records (`data`) are checked to be JSON but not built into objects."""
+
+    total: int
+    data: msgspec.Raw
+    next_cursor: str | None = None
+    generated_at: str | None = None
+    dataset: str | None = None
+    period: str | None = None
+
+
+_PAGE_HEADER = msgspec.json.Decoder(_PageHeader)
+
+
+def page_records(body: bytes, path: str = "the feed") -> list[dict[str, Any]]:
+    """The records of a feed page's body, as `get_feed_page` returns them."""
+    try:
+        records = parse_json(body)["data"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PortalError(f"portal {path} answered without a valid page ({exc!r}): is this a portal?") from exc
+    if not isinstance(records, list):
+        raise PortalError(f"portal {path} answered with `data` that is not a list: is this a portal?")
+    return records
+
+
 @dataclass
 class PortalClient:
     """A session with one portal. Use as a context manager or call `close()`."""
@@ -161,6 +200,32 @@ class PortalClient:
         except (KeyError, TypeError, ValueError) as exc:
             raise PortalError(f"portal {path} answered without a valid page ({exc!r}): is this a portal?") from exc
 
+    def get_feed_page_body(
+        self, dataset: str, period: str, cursor: str | None = None, limit: int = 1000
+    ) -> FeedPageBody:
+        """One page of a record feed, its records not decoded: the paging fields are read from the body in one
+        pass that builds no record (a fraction of decoding it), so landing workers can decode pages elsewhere."""
+        if not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}, got {limit}")
+        params: dict[str, Any] = {"period": period, "limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        path = FEED_PATH.format(dataset=dataset)
+        header, body = self._request("GET", path, params=params, parse=_page_header)
+        try:
+            if not header["has_data"]:
+                raise KeyError("data")
+            return FeedPageBody(
+                dataset=header.get("dataset") or dataset,
+                period=header.get("period") or period,
+                total=int(header["total"]),
+                next_cursor=header.get("next_cursor"),
+                generated_at=header.get("generated_at"),
+                body=body,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PortalError(f"portal {path} answered without a valid page ({exc!r}): is this a portal?") from exc
+
     # -- published evaluation -----------------------------------------------------------------------------------
 
     def post_evaluation(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -169,7 +234,7 @@ class PortalClient:
 
     # -- transport ----------------------------------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _request(self, method: str, path: str, parse: Callable[[bytes], Any] | None = None, **kwargs: Any) -> Any:
         endpoint = f"{method} {path}"
         attempts = 0
 
@@ -199,12 +264,12 @@ class PortalClient:
             for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    return self._once(method, path, endpoint, **kwargs)
+                    return self._once(method, path, endpoint, parse or parse_json, **kwargs)
         except _TransientError as exc:
             raise PortalUnavailableError(endpoint, attempts, exc.reason) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _once(self, method: str, path: str, endpoint: str, **kwargs: Any) -> dict[str, Any]:
+    def _once(self, method: str, path: str, endpoint: str, parse: Callable[[bytes], Any], **kwargs: Any) -> Any:
         # The body is read from the stream rather than through `response.content`, so it is not kept on the
         # response: httpx's response sits in a reference cycle, and while extraction pauses the cyclic collector
         # (gc_pause.py) every page's body would otherwise stay in memory until the extraction ends.
@@ -221,7 +286,7 @@ class PortalClient:
         if status >= 400:
             raise PortalRequestError(endpoint, status, _error_detail(body))
         try:
-            return parse_json(body)
+            return parse(body)
         except ValueError:
             raise _TransientError(f"HTTP {status} with a body that is not JSON") from None
 
@@ -236,6 +301,20 @@ def parse_json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return json.loads(body)
+
+
+def _page_header(body: bytes) -> tuple[dict[str, Any], bytes]:
+    """A feed page's paging fields (and whether it has `data`) with its body. What the one-pass reader refuses (a
+    `total` sent as a string, NaN, integers beyond 64 bits, a missing field) is read whole, as `get_feed_page`
+    reads it; a body that is not JSON raises ValueError."""
+    try:
+        header = _PAGE_HEADER.decode(body)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        page = parse_json(body)
+        page = page if isinstance(page, dict) else {}
+        return {**{k: v for k, v in page.items() if k != "data"}, "has_data": "data" in page}, body
+    return {"total": header.total, "next_cursor": header.next_cursor, "generated_at": header.generated_at,
+            "dataset": header.dataset, "period": header.period, "has_data": True}, body
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
+import pyarrow.parquet as pq
 import pytest
 
 from orchestration import landing
@@ -23,7 +25,7 @@ from orchestration.landing import (
     period_dir,
     sha256_of,
 )
-from orchestration.portal.client import PortalClient, RetryPolicy
+from orchestration.portal.client import FeedPageBody, PortalClient, RetryPolicy
 from tests.conftest import AS_OF
 from tests.extraction.helpers import landed_records, landed_table, only_extraction, tree_digest
 
@@ -121,7 +123,21 @@ FeedExtractor(PortalClient(sys.argv[1]), Path(sys.argv[2]), page_size=100).extra
 """
 
 
-def test_an_extraction_killed_midway_resumes_and_lands_the_same_records(simulator, tmp_path):
+def children_of(pid: int) -> set[int]:
+    """Processes whose parent is `pid` (Linux /proc)."""
+    children = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            children.add(int(stat.parent.name))
+    return children
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_extraction_killed_midway_resumes_and_lands_the_same_records(simulator, tmp_path, workers):
     # Every page after the third is slow, so the process is surely killed in the middle of paging.
     httpx.post(
         f"{simulator.url}/_sim/faults",
@@ -131,7 +147,7 @@ def test_an_extraction_killed_midway_resumes_and_lands_the_same_records(simulato
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLABLE_EXTRACTION, simulator.url, str(killed_dir), PERIOD],
         cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), "DVC_INDEX_LANDING_WORKERS": workers},
     )
     checkpoint = None
     deadline = time.monotonic() + 60
@@ -141,9 +157,16 @@ def test_an_extraction_killed_midway_resumes_and_lands_the_same_records(simulato
             checkpoint = found[0]
             break
         time.sleep(0.05)
+    landing_workers = children_of(proc.pid)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert checkpoint is not None, "the extraction never got going"
+    # landing workers do not outlive the process they landed for
+    deadline = time.monotonic() + 10
+    while landing_workers and time.monotonic() < deadline:
+        landing_workers = {pid for pid in landing_workers if Path(f"/proc/{pid}").exists()}
+        time.sleep(0.1)
+    assert not landing_workers, f"landing workers {landing_workers} outlived the killed extraction"
     assert list_extractions(killed_dir, "dossiers", PERIOD) == [], "a partial extraction must not be visible"
     pages_before = json.loads(checkpoint.read_text())["pages"]
 
@@ -163,7 +186,8 @@ def test_a_failed_write_stops_the_extraction_and_the_checkpoint_names_only_parts
     simulator, portal_data, tmp_path, monkeypatch
 ):
     # parts are written by a background thread while the next page is fetched: a failure must still stop the
-    # extraction at that page, and resuming must land every record exactly once
+    # extraction at that page, and resuming must land every record exactly once (pages landed in this process,
+    # where the fault is injected; worker processes: the test after this one)
     real_write = landing.write_part
 
     def disk_full_on_page_3(work, table, page):
@@ -173,14 +197,71 @@ def test_a_failed_write_stops_the_extraction_and_the_checkpoint_names_only_parts
 
     monkeypatch.setattr(landing, "write_part", disk_full_on_page_3)
     with pytest.raises(OSError, match="No space left"):
-        extractor(simulator, tmp_path).extract("dossiers", PERIOD)
+        extractor(simulator, tmp_path, workers=1).extract("dossiers", PERIOD)
     (work,) = (period_dir(tmp_path, "dossiers", PERIOD) / INPROGRESS).glob("extracted_at=*")
     assert json.loads((work / "checkpoint.json").read_text())["pages"] == 3
     assert sorted(p.name for p in work.glob("part-*")) == [f"part-{i:05d}.parquet" for i in range(3)]
 
     monkeypatch.setattr(landing, "write_part", real_write)
-    resumed = extractor(simulator, tmp_path).extract("dossiers", PERIOD)
+    resumed = extractor(simulator, tmp_path, workers=1).extract("dossiers", PERIOD)
     assert resumed.resumed
     assert [r["MaHoSo"] for r in landed_records(resumed.path)] == [
         r["MaHoSo"] for r in served_rows(portal_data, "dossiers", PERIOD)
     ]
+
+
+def test_landing_workers_land_the_same_parts_as_one_process(simulator, tmp_path):
+    # 1,000+ dossiers in pages of 100: more than PARALLEL_FROM_PAGES pages, so workers decode and write them
+    alone = extractor(simulator, tmp_path / "alone", page_size=100, workers=1).extract("dossiers", PERIOD)
+    pooled = extractor(simulator, tmp_path / "pooled", page_size=100, workers=3).extract("dossiers", PERIOD)
+    assert pooled.pages == alone.pages > landing.PARALLEL_FROM_PAGES
+    assert (pooled.record_count, pooled.distinct_keys) == (alone.record_count, alone.distinct_keys)
+    drop = ["_extracted_at"]  # the extraction's id, the one column that differs
+    for a, b in zip(sorted(alone.path.glob("part-*")), sorted(pooled.path.glob("part-*")), strict=True):
+        assert a.name == b.name
+        assert pq.read_table(a).drop_columns(drop).equals(pq.read_table(b).drop_columns(drop))
+
+
+class BodyClient:
+    """Serves pages as undecoded bodies (as PortalClient.get_feed_page_body does), `bad_page`'s with a `data`
+    that is not a list."""
+
+    def __init__(self, rows: list[dict], page_size: int, bad_page: int | None = None) -> None:
+        self.rows, self.page_size, self.bad_page = rows, page_size, bad_page
+
+    def feed_url(self, dataset: str) -> str:
+        return f"http://portal.invalid/api/v1/sync/{dataset}"
+
+    def get_feed_page_body(self, dataset, period, cursor=None, limit=1000) -> FeedPageBody:
+        start = int(cursor or 0)
+        end = min(start + limit, len(self.rows))
+        data = self.rows[start:end] if start // limit != self.bad_page else {"oops": True}
+        next_cursor = str(end) if end < len(self.rows) else None
+        body = orjson.dumps({"total": len({r["MaHoSo"] for r in self.rows}), "data": data, "next_cursor": next_cursor})
+        return FeedPageBody(dataset, period, len(self.rows), next_cursor, None, body)
+
+    def get_feed_page(self, *args, **kwargs):  # pragma: no cover - bodies are asked for
+        raise AssertionError("the extractor should ask for bodies")
+
+
+def test_a_page_a_worker_cannot_land_stops_the_extraction_and_resume_drops_what_landed_ahead(
+    portal_data, tmp_path
+):
+    rows = [r for r in served_rows(portal_data, "dossiers", PERIOD) if r.get("MaHoSo")]
+    rows = list({r["MaHoSo"]: r for r in rows}.values())  # one record per key, so every page adds up
+    bad = BodyClient(rows, page_size=100, bad_page=3)
+    with pytest.raises(landing.PortalError, match="`data` that is not a list"):
+        FeedExtractor(bad, tmp_path, page_size=100, workers=2).extract("dossiers", PERIOD)
+    (work,) = (period_dir(tmp_path, "dossiers", PERIOD) / INPROGRESS).glob("extracted_at=*")
+    # the checkpoint stops before the bad page, though workers may have landed pages after it
+    assert json.loads((work / "checkpoint.json").read_text())["pages"] == 3
+    # a part past the last page, as a crashed run could leave ahead of its checkpoint: resume must drop it
+    assert len(rows) < 99 * 100
+    (work / "part-00099.parquet").write_bytes(b"stray part of a crashed run")
+
+    resumed = FeedExtractor(BodyClient(rows, page_size=100), tmp_path, page_size=100, workers=2).extract(
+        "dossiers", PERIOD
+    )
+    assert resumed.resumed and resumed.record_count == len(rows)
+    assert [r["MaHoSo"] for r in landed_records(resumed.path)] == [r["MaHoSo"] for r in rows]
+    assert not (resumed.path / "part-00099.parquet").exists()
