@@ -61,13 +61,22 @@ def test_the_history_growth_is_judged_from_months_2_and_13():
     # months 2..12 take 10 s and month 13, 13 s: the least-squares line (slope 16.5 / 143 s a month) runs from
     # 9.615 to 10.885 s, so the trend is +13%, less than the two-point +30% that the one slow month gives
     assert summary["history_trend_growth"] == 0.13
+    assert "history_median_growth" not in summary  # no repeated builds: judged on the two single runs
+    # with repeated builds the medians decide: month 2 [9, 12, 10] -> 10 s, month 13 [30, 11, 11.5] -> 11.5 s: +15%,
+    # met, though month 13's single run (13 s) against month 2's (10 s) is +30% and one repeat took 30 s
+    result["history"]["months"][1]["dbt_repeat_seconds"] = [9.0, 12.0, 10.0]
+    result["history"]["months"][12]["dbt_repeat_seconds"] = [30.0, 11.0, 11.5]
+    repeated = summarise(result)
+    assert (repeated["history_median_dbt_seconds_month_2"], repeated["history_median_dbt_seconds_month_13"]) == (10.0, 11.5)
+    assert repeated["history_median_growth"] == 0.15 and repeated["history_growth"] == 0.3
+    assert repeated["met"]["history_independent_within_20pct"]
     assert trend_growth([10.0, 12.0, 14.0]) == 0.4  # a straight line from 10 to 14
     assert trend_growth([10.0, 12.0, 10.0, 12.0]) == 0.12  # fitted from 10.4 to 11.6
     assert trend_growth([5.0]) is None
     page = render_markdown([{**result, "scale": "tiny", "summary": summary, "started_at": "t0", "complete": True,
                              "machine": {"cpu": "x", "cores": 2, "memory_gb": 24, "platform": "p", "python": "3.11",
                                          "duckdb": "2", "load_average_at_start": [1.0, 1.0, 1.0]}}])
-    assert "**not met**" in page and "| m12 | 13.0 |" in page
+    assert "**not met**" in page and "| m12 | 13.0 | 1 | 30.0, 11.0, 11.5 |" in page and "| m11 | 10.0 | 1 |  |" in page
 
 
 def test_a_partial_run_reports_what_it_measured_and_judges_nothing_it_has_not():
