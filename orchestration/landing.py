@@ -358,18 +358,27 @@ class FeedExtractor:
             fetching = None if checkpoint["done"] else fetch(checkpoint["next_cursor"])
             landing: deque[tuple[int, str | None, int, str | None, Future[int]]] = deque()
             page_no = checkpoint["pages"]
-            while fetching is not None or landing:
-                if fetching is not None:
-                    page = fetching.result()
-                    fetching = fetch(page.next_cursor) if page.next_cursor is not None else None
-                    many = page.total > self.page_size * PARALLEL_FROM_PAGES
-                    landing.append((page_no, page.next_cursor, page.total, page.generated_at,
-                                    lander.submit(page, page_no, in_workers=many)))
-                    page_no += 1
-                    del page  # its records live on in the lander
-                # commit the oldest page once it is on disk, keeping at most one page per worker in flight
-                if fetching is None or len(landing) > lander.depth:
-                    self._commit(work, checkpoint, *landing.popleft(), dataset, period)
+            try:
+                while fetching is not None or landing:
+                    if fetching is not None:
+                        page = fetching.result()
+                        fetching = fetch(page.next_cursor) if page.next_cursor is not None else None
+                        many = page.total > self.page_size * PARALLEL_FROM_PAGES
+                        landing.append((page_no, page.next_cursor, page.total, page.generated_at,
+                                        lander.submit(page, page_no, in_workers=many)))
+                        page_no += 1
+                        del page  # its records live on in the lander
+                    # commit the oldest page once it is on disk, keeping at most one page per worker in flight
+                    if fetching is None or len(landing) > lander.depth:
+                        self._commit(work, checkpoint, *landing[0], dataset, period)
+                        landing.popleft()  # only once committed: a page that failed stays at the head
+            except BaseException:
+                # a fetch or a page failed: keep the pages in flight before it (at most one per worker; waited
+                # for), in order, up to the first that did not land
+                while landing and landing[0][-1].exception() is None:
+                    self._commit(work, checkpoint, *landing[0], dataset, period)
+                    landing.popleft()
+                raise
         return self._complete(dataset, period, base, work, checkpoint, resumed, started)
 
     def _commit(
@@ -529,7 +538,18 @@ def _write_table(work: Path, table: pa.Table, page: int) -> int:
 
 def _exit_with_parent(parent: int) -> None:
     """In a landing worker: end when the extracting process has ended (killed, it cannot shut its pool down), so
-    no worker outlives the extraction."""
+    no worker outlives the extraction to write into a folder a resumed extraction has taken over. On Linux the
+    kernel kills the worker with its parent (PR_SET_PDEATHSIG); elsewhere a thread watches the parent."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+        import ctypes.util
+        import signal
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the signal was asked for
+        os._exit(1)
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -58,7 +58,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 
 def landing_workers(environ: dict[str, str] | None = None) -> int:
     """Worker processes that decode and land the pages of a large feed: DVC_INDEX_LANDING_WORKERS, by default
-    the machine's cores up to 4 (1 lands in the extracting process)."""
+    the cores this process may run on, up to 4 (1 lands in the extracting process)."""
     env = os.environ if environ is None else environ
     value = env.get("DVC_INDEX_LANDING_WORKERS")
     if value:
@@ -69,4 +69,5 @@ def landing_workers(environ: dict[str, str] | None = None) -> int:
         if workers < 1:
             raise ValueError(f"DVC_INDEX_LANDING_WORKERS must be at least 1, got {workers}")
         return workers
-    return max(1, min(4, os.cpu_count() or 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))

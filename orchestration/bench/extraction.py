@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import resource
 import subprocess
 import sys
 import tempfile
@@ -127,8 +128,10 @@ def measure_extraction(
     ``seconds``, ``cpu_seconds``, ``records``, ``pages``, ``records_per_second``, ``records_per_cpu_second`` and
     ``peak_rss_mb``. The landed files are written under `work_dir` (in a temporary directory, removed afterwards).
 
-    ``cpu_seconds`` is the extracting process's CPU time (the simulator's own is not counted): on a machine shared
-    with other work, records per CPU second say what the code costs, records per second what this run got.
+    ``cpu_seconds`` is the extracting process's CPU time with its landing workers' (the simulator's own is not
+    counted): on a machine shared with other work, records per CPU second say what the code costs, records per
+    second what this run got. Over HTTP, ``peak_rss_mb`` adds to the process's peak that of each landing worker
+    (taken at the largest one's: they run side by side), an upper bound.
     """
     unknown = set(modes) - set(MODES)
     if unknown:
@@ -143,11 +146,24 @@ def measure_extraction(
         # the extractor's; then the feed is generated here for the direct mode
         for mode in sorted(modes, key=lambda m: m != "http"):
             raw_dir = Path(tmp) / mode
+            workers = None
             if mode == "http":
                 with simulator_process(data.config, as_of, dataset, month) as url, PortalClient(url) as client:
                     _reset_peak_rss()  # the clock starts once the server is ready
                     cpu_started = time.process_time()
-                    landed = FeedExtractor(client, raw_dir, page_size=page_size).extract(dataset, month)
+                    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    extractor = FeedExtractor(client, raw_dir, page_size=page_size)
+                    landed = extractor.extract(dataset, month)
+                    # the landing workers have been reaped (the server, still running, has not): their CPU and the
+                    # largest one's peak memory
+                    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    workers = {
+                        "landing_workers": extractor.workers,
+                        "landing_workers_cpu_seconds": round(
+                            children.ru_utime + children.ru_stime - children_before.ru_utime - children_before.ru_stime, 3
+                        ),
+                        "landing_worker_peak_rss_mb": round(children.ru_maxrss / 1024, 1),
+                    }
             else:
                 _reset_peak_rss()
                 started = time.perf_counter()
@@ -160,6 +176,11 @@ def measure_extraction(
                 client = GeneratorClient(data, as_of)
                 landed = FeedExtractor(client, raw_dir, page_size=page_size).extract(dataset, month)  # type: ignore[arg-type]
             cpu_seconds = time.process_time() - cpu_started
+            peak = _peak_rss_mb()
+            if workers and workers["landing_workers_cpu_seconds"] > 0:
+                cpu_seconds += workers["landing_workers_cpu_seconds"]
+                # the workers run side by side: at most each at the largest one's peak, with this process's
+                peak = round(peak + workers["landing_workers"] * workers["landing_worker_peak_rss_mb"], 1)
             result.setdefault("records", landed.record_count)
             result.setdefault("total", landed.total_reported)
             result[mode] = {
@@ -169,7 +190,8 @@ def measure_extraction(
                 "pages": landed.pages,
                 "records_per_second": round(landed.records_per_second, 1),
                 "records_per_cpu_second": round(landed.record_count / cpu_seconds, 1) if cpu_seconds else None,
-                "peak_rss_mb": _peak_rss_mb(),
+                "peak_rss_mb": peak,
+                **(workers or {}),
             }
     result["peak_rss_mb"] = max(
         [result.get("generation_peak_rss_mb", 0.0)] + [result[m]["peak_rss_mb"] for m in modes]

@@ -161,7 +161,7 @@ def history_series(work_dir: Path, months: int, scale: str, first: str, repeats:
         run = month_stage(home, m, scale)
         entry = {"month": m, "dbt_seconds": run["steps"].get("warehouse_models"), "seconds": run["seconds"],
                  "peak_rss_mb": run["peak_rss_mb"]}
-        if i in COMPARED_MONTHS and repeats:
+        if i in COMPARED_MONTHS and repeats and months > max(COMPARED_MONTHS):
             say(f"history: {m}'s dbt build {repeats} more times, alone")
             entry["dbt_repeat_seconds"] = [
                 run_stage("transform", home=str(home), month=m)["seconds"] for _ in range(repeats)
@@ -259,13 +259,25 @@ def _node_seconds(transform: dict[str, Any], kind: str) -> float | None:
 
 
 def write_results(result: dict[str, Any], output: Path) -> tuple[Path, Path]:
-    """docs/benchmarks/<scale>.json, and README.md regenerated from every JSON there."""
+    """docs/benchmarks/<scale>.json (a run still going or stopped half-way: <scale>.partial.json, so the last
+    complete figures stay), and README.md regenerated from the JSON there: per scale the complete figures, or the
+    partial ones where there are no complete ones."""
     output.mkdir(parents=True, exist_ok=True)
-    path = output / f"{result['scale']}.json"
+    complete = result.get("complete", True)
+    path = output / (f"{result['scale']}.json" if complete else f"{result['scale']}.partial.json")
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    if complete:
+        (output / f"{result['scale']}.partial.json").unlink(missing_ok=True)
     table = output / "README.md"
-    table.write_text(markdown(sorted(output.glob("*.json"))), encoding="utf-8")
+    table.write_text(markdown(results_to_show(output)), encoding="utf-8")
     return path, table
+
+
+def results_to_show(output: Path) -> list[Path]:
+    """Each scale's complete JSON, or its partial one where it has none."""
+    paths = {p.name.removesuffix(".partial.json"): p for p in output.glob("*.partial.json")}
+    paths |= {p.stem: p for p in output.glob("*.json") if not p.name.endswith(".partial.json")}
+    return sorted(paths.values())
 
 
 def markdown(paths: list[Path]) -> str:

@@ -313,6 +313,8 @@ def _page_header(body: bytes) -> tuple[dict[str, Any], bytes]:
         page = parse_json(body)
         page = page if isinstance(page, dict) else {}
         return {**{k: v for k, v in page.items() if k != "data"}, "has_data": "data" in page}, body
+    body.decode("utf-8")  # the one-pass reader skips over `data` without checking its text: a UnicodeDecodeError
+    # (a ValueError) makes a garbled body transient, as the full decode does
     return {"total": header.total, "next_cursor": header.next_cursor, "generated_at": header.generated_at,
             "dataset": header.dataset, "period": header.period, "has_data": True}, body
 

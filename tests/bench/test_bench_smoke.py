@@ -98,3 +98,22 @@ def test_a_partial_run_reports_what_it_measured_and_judges_nothing_it_has_not():
                              "complete": False, "machine": machine}])
     assert "| figure | national (partial) |" in page
     assert "| dbt build / single pass | n/a |" in page and "| peak_rss_under_6gb | n/a |" in page
+
+
+def test_a_partial_run_does_not_replace_the_last_complete_figures(tmp_path):
+    machine = {"cpu": "x", "cores": 2, "memory_gb": 24, "platform": "p", "python": "3.11", "duckdb": "2",
+               "load_average_at_start": [1.0, 1.0, 1.0]}
+    stages = {"month_run": {"peak_rss_mb": 1.0, "records": {"dossiers": 5}, "steps": {}},
+              "transform": {"seconds": 8.0, "peak_rss_mb": 2.0}, "single_pass": {"query_seconds": 2.0, "peak_rss_mb": 1.0}}
+
+    def run(scale: str, complete: bool) -> dict:
+        return {**stages, "scale": scale, "machine": machine, "started_at": "t0", "complete": complete,
+                "summary": summarise(stages)}
+
+    write_results(run("small", True), tmp_path)
+    write_results(run("small", False), tmp_path)  # a rerun under way
+    _, table = write_results(run("national", False), tmp_path)  # a first run under way
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == ["national.partial.json", "small.json", "small.partial.json"]
+    assert "| figure | small | national (partial) |" in table.read_text()
+    write_results(run("small", True), tmp_path)  # the rerun completes: its partial figures go
+    assert not (tmp_path / "small.partial.json").exists()

@@ -8,7 +8,14 @@ import logging
 import httpx
 import pytest
 
-from orchestration.portal.client import PortalClient, PortalRequestError, PortalUnavailableError, RetryPolicy
+from orchestration.portal.client import (
+    PortalClient,
+    PortalRequestError,
+    PortalUnavailableError,
+    RetryPolicy,
+    _page_header,
+    page_records,
+)
 from orchestration.portal.simulator.server import PortalSimulator
 from tests.conftest import AS_OF, TEST_CONFIG
 
@@ -121,3 +128,30 @@ def test_other_client_errors_fail_at_once(simulator, status):
             client.get_feed_page("dossiers", "2019-01")
     assert err.value.status == status
     assert sleep.waits == []
+
+
+def test_a_page_body_gives_the_same_paging_fields_as_the_decoded_page(simulator):
+    client, _ = make_client(simulator)
+    with client:
+        cursor = None
+        for _ in range(3):
+            decoded = client.get_feed_page("dossiers", PERIOD, cursor, limit=200)
+            body = client.get_feed_page_body("dossiers", PERIOD, cursor, limit=200)
+            assert (body.total, body.next_cursor, body.generated_at) == (
+                decoded.total, decoded.next_cursor, decoded.generated_at
+            )
+            assert page_records(body.body) == decoded.records
+            cursor = decoded.next_cursor
+
+
+def test_the_paging_fields_are_read_as_the_full_decode_reads_them():
+    # a total sent as text, as the decoded page accepts it (int("12")); a NaN elsewhere in the body
+    header, _ = _page_header(b'{"total": "12", "data": [{"x": NaN}], "next_cursor": null}')
+    assert int(header["total"]) == 12 and header["next_cursor"] is None and header["has_data"]
+    # no `data` at all: the page is refused, as the decoded page refuses it
+    assert _page_header(b'{"total": 3}')[0]["has_data"] is False
+    # bytes that are not UTF-8 inside a record: ValueError, which the client retries as a garbled response
+    with pytest.raises(ValueError):
+        _page_header(b'{"total": 1, "data": [{"x": "\xff\xfe"}]}')
+    with pytest.raises(ValueError):
+        _page_header(b'{"total": 1, "data": [')

@@ -25,7 +25,7 @@ from orchestration.landing import (
     period_dir,
     sha256_of,
 )
-from orchestration.portal.client import FeedPageBody, PortalClient, RetryPolicy
+from orchestration.portal.client import FeedPage, FeedPageBody, PortalClient, RetryPolicy
 from tests.conftest import AS_OF
 from tests.extraction.helpers import landed_records, landed_table, only_extraction, tree_digest
 
@@ -224,24 +224,29 @@ def test_landing_workers_land_the_same_parts_as_one_process(simulator, tmp_path)
 
 class BodyClient:
     """Serves pages as undecoded bodies (as PortalClient.get_feed_page_body does), `bad_page`'s with a `data`
-    that is not a list."""
+    that is not a list; asking for `unavailable_page` raises as a portal down for good would."""
 
-    def __init__(self, rows: list[dict], page_size: int, bad_page: int | None = None) -> None:
-        self.rows, self.page_size, self.bad_page = rows, page_size, bad_page
+    def __init__(self, rows: list[dict], page_size: int, bad_page: int | None = None,
+                 unavailable_page: int | None = None) -> None:
+        self.rows, self.page_size, self.bad_page, self.unavailable_page = rows, page_size, bad_page, unavailable_page
 
     def feed_url(self, dataset: str) -> str:
         return f"http://portal.invalid/api/v1/sync/{dataset}"
 
     def get_feed_page_body(self, dataset, period, cursor=None, limit=1000) -> FeedPageBody:
         start = int(cursor or 0)
+        if start // limit == self.unavailable_page:
+            raise landing.PortalError("portal GET /api/v1/sync/dossiers still failing after 6 attempts")
         end = min(start + limit, len(self.rows))
         data = self.rows[start:end] if start // limit != self.bad_page else {"oops": True}
         next_cursor = str(end) if end < len(self.rows) else None
         body = orjson.dumps({"total": len({r["MaHoSo"] for r in self.rows}), "data": data, "next_cursor": next_cursor})
         return FeedPageBody(dataset, period, len(self.rows), next_cursor, None, body)
 
-    def get_feed_page(self, *args, **kwargs):  # pragma: no cover - bodies are asked for
-        raise AssertionError("the extractor should ask for bodies")
+    def get_feed_page(self, dataset, period, cursor=None, limit=1000) -> FeedPage:
+        """The same page decoded (what an extractor landing in its own process asks for)."""
+        page = self.get_feed_page_body(dataset, period, cursor, limit)
+        return FeedPage(dataset, period, page.total, page.next_cursor, None, orjson.loads(page.body)["data"])
 
 
 def test_a_page_a_worker_cannot_land_stops_the_extraction_and_resume_drops_what_landed_ahead(
@@ -265,3 +270,17 @@ def test_a_page_a_worker_cannot_land_stops_the_extraction_and_resume_drops_what_
     assert resumed.resumed and resumed.record_count == len(rows)
     assert [r["MaHoSo"] for r in landed_records(resumed.path)] == [r["MaHoSo"] for r in rows]
     assert not (resumed.path / "part-00099.parquet").exists()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pages_landed_before_a_failed_fetch_are_kept(portal_data, tmp_path, workers):
+    rows = [r for r in served_rows(portal_data, "dossiers", PERIOD) if r.get("MaHoSo")]
+    rows = list({r["MaHoSo"]: r for r in rows}.values())
+    down = BodyClient(rows, page_size=100, unavailable_page=7)
+    with pytest.raises(landing.PortalError, match="still failing"):
+        FeedExtractor(down, tmp_path, page_size=100, workers=workers).extract("dossiers", PERIOD)
+    (work,) = (period_dir(tmp_path, "dossiers", PERIOD) / INPROGRESS).glob("extracted_at=*")
+    # every page before the one the portal would not give is on disk and in the checkpoint: none is fetched again
+    checkpoint = json.loads((work / "checkpoint.json").read_text())
+    assert checkpoint["pages"] == 7 and checkpoint["next_cursor"] == "700"
+    assert sorted(p.name for p in work.glob("part-*.parquet")) == [f"part-{i:05d}.parquet" for i in range(7)]
