@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +68,10 @@ DICTIONARY_COLUMNS = ("_dataset", "_period", "_extracted_at")
 STATISTICS_COLUMNS = ("_dataset", "_period", "_extracted_at", "_page", "_row")
 
 ProgressCallback = Callable[[str, str, int, int], None]
+
+
+class LandingWorkersError(RuntimeError):
+    """A landing worker process died; what landed before it is kept for a resume."""
 
 
 class IncompleteExtractionError(PortalError):
@@ -386,12 +391,21 @@ class FeedExtractor:
         generated_at: str | None, rows: Future[int], dataset: str, period: str,
     ) -> None:
         """Advance the checkpoint over page `page_no`, once its part is on disk (re-raising what landing it raised)."""
+        try:
+            landed = rows.result()
+        except BrokenProcessPool as exc:
+            raise LandingWorkersError(
+                f"{dataset} {period}: a landing worker process ended abruptly at page {page_no} (killed, out of "
+                "memory, or started from a script without the `if __name__ == \"__main__\":` guard that worker "
+                "processes need). The pages before it are kept: run again to resume, or set "
+                "DVC_INDEX_LANDING_WORKERS=1 to land in the extracting process."
+            ) from exc
         checkpoint.update(
             pages=page_no + 1,
             next_cursor=next_cursor,
             done=next_cursor is None,
             total=total,
-            records=checkpoint["records"] + rows.result(),
+            records=checkpoint["records"] + landed,
         )
         if generated_at and generated_at not in checkpoint["generated_at"]:
             checkpoint["generated_at"].append(generated_at)

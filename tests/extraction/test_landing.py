@@ -284,3 +284,26 @@ def test_pages_landed_before_a_failed_fetch_are_kept(portal_data, tmp_path, work
     checkpoint = json.loads((work / "checkpoint.json").read_text())
     assert checkpoint["pages"] == 7 and checkpoint["next_cursor"] == "700"
     assert sorted(p.name for p in work.glob("part-*.parquet")) == [f"part-{i:05d}.parquet" for i in range(7)]
+
+
+UNGUARDED_SCRIPT = """
+import sys
+from pathlib import Path
+from orchestration.landing import FeedExtractor
+from orchestration.portal.client import PortalClient
+FeedExtractor(PortalClient(sys.argv[1]), Path(sys.argv[2]), page_size=100, workers=2).extract("dossiers", sys.argv[3])
+"""
+
+
+def test_a_script_without_the_main_guard_gets_told_what_to_do(simulator, tmp_path):
+    # worker processes re-import the main module: a script that extracts at import time breaks its pool
+    script = tmp_path / "land.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    done = subprocess.run(
+        [sys.executable, str(script), simulator.url, str(tmp_path / "raw"), PERIOD],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert done.returncode != 0
+    assert "LandingWorkersError" in done.stderr and 'if __name__ == "__main__":' in done.stderr
+    assert "DVC_INDEX_LANDING_WORKERS=1" in done.stderr
