@@ -55,7 +55,11 @@ def simulator_process(config: SimulatorConfig, as_of: datetime, dataset: str, mo
         yield line.strip()
     finally:
         child.terminate()
-        child.wait(timeout=30)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # seen once on a machine short of memory: SIGTERM took longer
+            child.kill()
+            child.wait()
 
 
 def _serve(arguments: dict[str, Any]) -> None:
