@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -57,13 +58,16 @@ def simulator_process(config: SimulatorConfig, as_of: datetime, dataset: str, mo
         child.terminate()
         try:
             child.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # seen once on a machine short of memory: SIGTERM took longer
+        except subprocess.TimeoutExpired:  # not ended by SIGTERM (still preparing its feed, say): no waiting on
             child.kill()
             child.wait()
 
 
 def _serve(arguments: dict[str, Any]) -> None:
     """The child of simulator_process: prepare the feed, print the URL, serve until terminated."""
+    # a parent that ignores SIGTERM (a background job of some shells and CI runners) passes that on through exec:
+    # this server must still end when simulator_process terminates it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     config = SimulatorConfig(seed=arguments["seed"], scale=arguments["scale"], defect_rate=arguments["defect_rate"])
     as_of = datetime.fromisoformat(arguments["as_of"])
     data = PortalData(config)
