@@ -181,12 +181,7 @@ class PortalClient:
 
     def get_feed_page(self, dataset: str, period: str, cursor: str | None = None, limit: int = 1000) -> FeedPage:
         """One page of a record feed."""
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}, got {limit}")
-        params: dict[str, Any] = {"period": period, "limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        path = FEED_PATH.format(dataset=dataset)
+        path, params = _feed_request(dataset, period, cursor, limit)
         body = self._request("GET", path, params=params)
         try:
             return FeedPage(
@@ -205,12 +200,7 @@ class PortalClient:
     ) -> FeedPageBody:
         """One page of a record feed, its records not decoded: the paging fields are read from the body in one
         pass that builds no record (a fraction of decoding it), so landing workers can decode pages elsewhere."""
-        if not 1 <= limit <= MAX_PAGE_SIZE:
-            raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}, got {limit}")
-        params: dict[str, Any] = {"period": period, "limit": limit}
-        if cursor:
-            params["cursor"] = cursor
-        path = FEED_PATH.format(dataset=dataset)
+        path, params = _feed_request(dataset, period, cursor, limit)
         header, body = self._request("GET", path, params=params, parse=_page_header)
         try:
             if not header["has_data"]:
@@ -301,6 +291,16 @@ def parse_json(body: bytes) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return json.loads(body)
+
+
+def _feed_request(dataset: str, period: str, cursor: str | None, limit: int) -> tuple[str, dict[str, Any]]:
+    """The path and query parameters of one feed page (PORTAL_API.md); a limit beyond the portal's is refused."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise ValueError(f"limit must be within 1..{MAX_PAGE_SIZE}, got {limit}")
+    params: dict[str, Any] = {"period": period, "limit": limit}
+    if cursor:
+        params["cursor"] = cursor
+    return FEED_PATH.format(dataset=dataset), params
 
 
 def _page_header(body: bytes) -> tuple[dict[str, Any], bytes]:
