@@ -158,6 +158,8 @@ def test_an_extraction_killed_midway_resumes_and_lands_the_same_records(simulato
             break
         time.sleep(0.05)
     landing_workers = children_of(proc.pid)
+    if workers == "2":
+        assert landing_workers, "the extraction should be landing through worker processes"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert checkpoint is not None, "the extraction never got going"
