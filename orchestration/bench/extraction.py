@@ -32,6 +32,7 @@ from typing import Any
 
 from orchestration.landing import FeedExtractor
 from orchestration.portal.client import MAX_PAGE_SIZE, FeedPage, PortalClient
+from orchestration.portal.simulator import evaluation
 from orchestration.portal.simulator.generator import PortalData, SimulatorConfig
 from orchestration.portal.simulator.server import PortalSimulator
 
@@ -40,11 +41,13 @@ MODES = ("http", "direct")
 
 
 @contextlib.contextmanager
-def simulator_process(config: SimulatorConfig, as_of: datetime, dataset: str, month: str) -> Iterator[str]:
+def simulator_process(config: SimulatorConfig, as_of: datetime, dataset: str, month: str, *,
+                      evaluation: bool = False) -> Iterator[str]:
     """The simulator serving from a child process (`python -m orchestration.bench.extraction serve ...`), with
-    `dataset` of `month` prepared; yields its URL. The child ends with the block."""
+    `dataset` of `month` prepared, and the month's published evaluation too if `evaluation`; yields its URL. The
+    child ends with the block."""
     arguments = {"seed": config.seed, "scale": config.scale, "defect_rate": config.defect_rate,
-                 "as_of": as_of.isoformat(), "dataset": dataset, "month": month}
+                 "as_of": as_of.isoformat(), "dataset": dataset, "month": month, "evaluation": evaluation}
     child = subprocess.Popen(
         [sys.executable, "-m", "orchestration.bench.extraction", "serve", json.dumps(arguments)],
         stdout=subprocess.PIPE, text=True,
@@ -71,6 +74,11 @@ def _serve(arguments: dict[str, Any]) -> None:
     config = SimulatorConfig(seed=arguments["seed"], scale=arguments["scale"], defect_rate=arguments["defect_rate"])
     as_of = datetime.fromisoformat(arguments["as_of"])
     data = PortalData(config)
+    if arguments.get("evaluation"):
+        # computed on a request, a national month's evaluation takes longer than a client waits: the server does
+        # it before it listens (first, since it reads other feeds than the one prepared next)
+        year, month = (int(p) for p in arguments["month"].split("-"))
+        evaluation.prepare(data, evaluation.Period("month", year, month), as_of)
     data.feed(arguments["dataset"], arguments["month"], as_of)
     simulator = PortalSimulator(config, data=data, as_of=as_of)
     print(simulator.url, flush=True)

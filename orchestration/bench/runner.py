@@ -138,7 +138,8 @@ def month_stage(home: Path, month: str, scale: str) -> dict[str, Any]:
     from orchestration.bench.extraction import default_as_of, simulator_process
     from orchestration.portal.simulator.generator import SimulatorConfig
 
-    with simulator_process(SimulatorConfig(scale=scale), default_as_of(month), "dossiers", month) as url:
+    with simulator_process(SimulatorConfig(scale=scale), default_as_of(month), "dossiers", month,
+                           evaluation=True) as url:
         return run_stage("month", home=str(home), month=month, scale=scale, portal_url=url)
 
 

@@ -295,6 +295,53 @@ def test_columnar_records_match_the_served_json(portal_data):
         assert np.allclose(m[f"{c}_x"].fillna(-1), m[f"{c}_y"].fillna(-1))
 
 
+def test_records_of_a_feed_too_large_to_keep_are_read_a_part_at_a_time(monkeypatch):
+    """National feeds regenerate their parts on demand: the evaluation's reading lets each part go once read (so it
+    never holds a whole national month), and evaluates exactly as when every part is kept."""
+    from orchestration.portal.simulator import generator
+    from tests.conftest import AS_OF, TEST_CONFIG
+
+    period = ev.Period("month", 2025, 7)
+    monkeypatch.setattr(generator, "CHUNK_DOSSIERS", 1_000)  # several parts at the tiny scale
+    kept = ev.evaluate(ev.load_records(generator.PortalData(TEST_CONFIG), period, AS_OF), period, AS_OF)
+    monkeypatch.setattr(generator, "KEEP_ROWS", 0)
+    data = generator.PortalData(TEST_CONFIG)
+    released = ev.evaluate(ev.load_records(data, period, AS_OF), period, AS_OF)
+    pd.testing.assert_frame_equal(kept, released)
+    dossiers = data.feed("dossiers", "2025-07", AS_OF)
+    assert len(dossiers._parts) > 1 and all(p._frame is None for p in dossiers._parts)
+
+
+def test_concurrent_requests_for_one_evaluation_compute_it_once(monkeypatch):
+    """A client retrying a slow evaluation, or asking its endpoints at once, waits for the one computation."""
+    import threading
+    import time
+
+    calls = []
+
+    def slow_evaluation(records, period, as_of):
+        calls.append(period)
+        time.sleep(0.3)
+        return object()
+
+    monkeypatch.setattr(ev, "load_records", lambda data, period, as_of: None)
+    monkeypatch.setattr(ev, "evaluate_full", slow_evaluation)
+
+    class Data:  # any weak-referenceable object stands for a PortalData here
+        pass
+
+    data, results = Data(), []
+    threads = [threading.Thread(target=lambda: results.append(ev.evaluation_of(data, JUNE, AFTER)))
+               for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(results) == 5 and len({id(r) for r in results}) == 1
+    ev.evaluation_of(data, ev.Period("month", 2025, 7), AFTER)  # another period is another computation
+    assert len(calls) == 2 and not ev._COMPUTING
+
+
 # ---- over HTTP --------------------------------------------------------------------------------------------------
 
 

@@ -70,6 +70,7 @@ import re
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -1025,8 +1026,14 @@ def _sec_to_dt(sec: np.ndarray) -> np.ndarray:
     return np.where(sec >= 0, sec.astype("datetime64[s]"), np.datetime64("NaT")).astype("datetime64[ns]")
 
 
-def _frames(feed) -> list[dict]:
-    return [part.frame() for part in feed._parts]
+def _frames(feed) -> Iterator[dict]:
+    """A feed's parts (chunks of units), one at a time: a feed too large to keep (national) regenerates each part
+    on demand and lets it go again once read, so memory holds the compact frames built from it, not every part."""
+    for part in feed._parts:
+        frame = part.frame()
+        yield frame
+        if not feed._keep:
+            part.release()
 
 
 def load_records(data, period: Period, as_of: datetime, route: str = "columnar") -> Records:
@@ -1187,6 +1194,33 @@ def load_records(data, period: Period, as_of: datetime, route: str = "columnar")
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _CACHE_SIZE = 8
 _CACHE_LOCK = threading.Lock()
+_COMPUTING: dict[tuple, threading.Lock] = {}  # one lock per value being computed (single flight)
+
+
+def _cached(store: weakref.WeakKeyDictionary, data, key: tuple, compute: Callable[[], Any]) -> Any:
+    """``compute()``, cached per ``data`` and ``key`` in a small LRU, computed once however many ask at a time.
+
+    Single flight: concurrent requests for the same value (a client retrying a slow evaluation, the endpoints of a
+    month's walk) wait for the one computation instead of each starting their own, which at national scale would
+    take minutes and gigabytes apiece."""
+    with _CACHE_LOCK:
+        cache = store.setdefault(data, OrderedDict())
+        flight = _COMPUTING.setdefault((id(store), id(data), key), threading.Lock())
+    with flight:
+        with _CACHE_LOCK:
+            if key in cache:
+                cache.move_to_end(key)
+                return cache[key]
+        try:
+            value = compute()
+            with _CACHE_LOCK:
+                cache[key] = value
+                while len(cache) > _CACHE_SIZE:
+                    cache.popitem(last=False)
+        finally:  # cached before the flight ends: a request arriving in between finds it, never recomputes
+            with _CACHE_LOCK:
+                _COMPUTING.pop((id(store), id(data), key), None)
+    return value
 
 
 def evaluation_table(data, period: Period, as_of: datetime) -> pd.DataFrame:
@@ -1195,20 +1229,9 @@ def evaluation_table(data, period: Period, as_of: datetime) -> pd.DataFrame:
 
 
 def evaluation_of(data, period: Period, as_of: datetime) -> Evaluation:
-    """``evaluate_full`` over a PortalData's records, cached per (period, as_of to the minute) in a small LRU."""
-    now = _local(as_of).floor("min")
-    key = (period, now)
-    with _CACHE_LOCK:
-        cache = _CACHE.setdefault(data, OrderedDict())
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-    table = evaluate_full(load_records(data, period, as_of), period, as_of)
-    with _CACHE_LOCK:
-        cache[key] = table
-        while len(cache) > _CACHE_SIZE:
-            cache.popitem(last=False)
-    return table
+    """``evaluate_full`` over a PortalData's records, cached per (period, as_of to the minute); see ``_cached``."""
+    return _cached(_CACHE, data, (period, _local(as_of).floor("min")),
+                   lambda: evaluate_full(load_records(data, period, as_of), period, as_of))
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -1266,18 +1289,14 @@ _VIEWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 def _view_of(data, period: Period, as_of: datetime) -> _View:
     """The response view of a period, cached like ``evaluation_of`` (a month's walk asks for it hundreds of times)."""
-    key = (period, _local(as_of).floor("min"))
-    with _CACHE_LOCK:
-        views = _VIEWS.setdefault(data, OrderedDict())
-        if key in views:
-            views.move_to_end(key)
-            return views[key]
-    view = _View(data, period, as_of)
-    with _CACHE_LOCK:
-        views[key] = view
-        while len(views) > _CACHE_SIZE:
-            views.popitem(last=False)
-    return view
+    return _cached(_VIEWS, data, (period, _local(as_of).floor("min")), lambda: _View(data, period, as_of))
+
+
+def prepare(data, period: Period, as_of: datetime) -> None:
+    """Computes (and caches) what the evaluation endpoints serve for ``period`` at ``as_of``: its evaluation and
+    the previous period's (for ``scoreDelta``). A server about to serve a national month calls this before it
+    listens, since computing it on a request takes minutes."""
+    _view_of(data, period, as_of)
 
 
 class _View:

@@ -633,7 +633,8 @@ class PortalData:
                    "petitions": self._petitions_feed, "ratings": self._ratings_feed,
                    "report-counts": self._report_feed}[dataset]
         parts, renderer = builder(y, m, as_sec)
-        keep = sum(p.n for p in parts) <= KEEP_ROWS
+        # a part without a loader (generated whole, not by chunk of units) cannot be regenerated: it is kept
+        keep = sum(p.n for p in parts) <= KEEP_ROWS or any(p.loader is None for p in parts)
         json_renderer = self._dossier_json.render if dataset == "dossiers" else None
         return Feed(dataset, f"{y:04d}-{m:02d}", "", parts, renderer, keep, json_renderer)
 
