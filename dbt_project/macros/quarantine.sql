@@ -85,9 +85,11 @@
 {#-
     record_copies(source, key_expressions): the same rank as duplicate_rank(), for a large feed: a subquery of
     (period, extracted_at, _page, _row, copy_number) computed from the key columns only, so the window sorts a
-    few narrow columns instead of whole parsed records (at national scale, gigabytes). The model left-joins it
-    on (period, extracted_at, _page, _row), which identify a landed record (orchestration/landing.py), and tests
-    `copy_number > 1`. Keys are expressions over the raw columns of `source`; a missing key is not ranked.
+    few narrow columns instead of whole parsed records (at national scale, gigabytes). It lists the later copies
+    only (copy_number > 1): the model left-joins it on (period, extracted_at, _page, _row), which identify a
+    landed record (orchestration/landing.py), and a record without a match is a first copy. Listing every record
+    made the join's hash table as large as the feed, and DuckDB built it from the wide side (a national month
+    spilled 16 GB). Keys are expressions over the raw columns of `source`; a missing key is not ranked.
 -#}
 {% macro record_copies(source, key_expressions) -%}
     (
@@ -102,5 +104,6 @@
             ) as copy_number
         from {{ source }}
         where {% for key in key_expressions %}{{ key }} is not null{{ ' and ' if not loop.last }}{% endfor %}
+        qualify copy_number > 1
     )
 {%- endmacro %}
