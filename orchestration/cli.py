@@ -11,9 +11,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orchestration import __version__
 from orchestration.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from orchestration.portal.simulator.server import PortalSimulator
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -62,6 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="inject a fault into a share of requests: 429, 500, 502, 503, 504, slow, drop, shift",
     )
     sim.add_argument("--require-token", action="store_true", help="reject requests without PORTAL_TOKEN's value")
+    sim.add_argument(
+        "--prepare-evaluation",
+        action="append",
+        default=[],
+        type=_month,
+        metavar="YYYY-MM",
+        help="compute this month's published evaluation before listening (national scale: about 20 minutes, which "
+        "on a request would outlast the client's timeout); repeatable",
+    )
     _simulator_options(sim)
     return parser
 
@@ -171,6 +184,19 @@ def _reproduce(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
+def prepare_evaluations(sim: PortalSimulator, months: Sequence[str]) -> None:
+    """Computes the published evaluation of each month at the simulator's clock, before it serves (see
+    `evaluation.prepare`); a clock moved later through /_sim/clock computes afresh on request."""
+    from orchestration.portal.simulator import evaluation
+
+    for month in months:
+        started = time.monotonic()
+        print(f"preparing the published evaluation of {month} (and of the month before, for scoreDelta)...", flush=True)
+        year, number = (int(p) for p in month.split("-"))
+        evaluation.prepare(sim.data, evaluation.Period("month", year, number), sim.as_of)
+        print(f"prepared {month} in {time.monotonic() - started:.0f} s", flush=True)
+
+
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.portal.simulator.faults import FaultPlan, parse_rates
     from orchestration.portal.simulator.generator import SimulatorConfig
@@ -190,6 +216,7 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     config = SimulatorConfig(seed=args.seed, scale=args.scale, defect_rate=args.defect_rate)
     sim = PortalSimulator(config, token=token, faults=faults, host=args.host, port=args.port)
+    prepare_evaluations(sim, args.prepare_evaluation)
     print(f"portal simulator on {sim.url} (seed {args.seed}, scale {args.scale}); Ctrl-C stops it", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with contextlib.suppress(KeyboardInterrupt):

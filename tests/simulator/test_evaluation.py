@@ -342,6 +342,22 @@ def test_concurrent_requests_for_one_evaluation_compute_it_once(monkeypatch):
     assert len(calls) == 2 and not ev._COMPUTING
 
 
+def test_simulate_portal_prepares_the_evaluations_it_is_asked_for(simulator, capsys):
+    """`dvc-index simulate-portal --prepare-evaluation 2025-07` computes the month's view (and the month before's
+    evaluation, for scoreDelta) before it listens, so no request has to wait for it."""
+    from orchestration.cli import build_parser, prepare_evaluations
+
+    args = build_parser().parse_args(["simulate-portal", "--prepare-evaluation", "2025-07"])
+    assert args.prepare_evaluation == ["2025-07"]
+    prepare_evaluations(simulator, args.prepare_evaluation)
+    at = ev._local(simulator.as_of).floor("min")
+    assert (ev.Period("month", 2025, 7), at) in ev._VIEWS[simulator.data]
+    assert (ev.Period("month", 2025, 6), at) in ev._CACHE[simulator.data]
+    assert "prepared 2025-07" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["simulate-portal", "--prepare-evaluation", "July"])
+
+
 # ---- over HTTP --------------------------------------------------------------------------------------------------
 
 
