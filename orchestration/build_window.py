@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.landing import EVALUATION, FEEDS, dataset_dir_name
-from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES
+from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES, duckdb_config
 
 # the staging table that holds every landed record of a dataset, quarantined ones included
 STAGED_TABLE = {**{ds: f"base_portal__{dataset_dir_name(ds)}" for ds in FEEDS}, EVALUATION: "stg_portal__evaluation_inputs"}
@@ -40,7 +40,7 @@ def staged_periods(duckdb_path: Path) -> dict[str, set[str]]:
     staged: dict[str, set[str]] = {dataset: set() for dataset in STAGED_TABLE}
     if not duckdb_path.exists():
         return staged
-    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+    with duckdb.connect(str(duckdb_path), read_only=True, config=duckdb_config()) as con:
         for dataset, table in STAGED_TABLE.items():
             with contextlib.suppress(duckdb.Error):
                 rows = con.execute(f"select distinct period from staging.{table}").fetchall()

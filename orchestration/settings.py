@@ -56,6 +56,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     )
 
 
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
+
+
+def duckdb_config(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """DuckDB settings for every connection of the pipeline to the warehouse (dbt reads the same variable in
+    profiles.yml): the memory budget DVC_INDEX_DUCKDB_MEMORY_LIMIT, beyond which DuckDB spills to disk. Without
+    it a connection may take 80% of the machine's memory (DuckDB's default): the gate's key counts over a national
+    month's staging did."""
+    env = os.environ if environ is None else environ
+    return {"memory_limit": env.get("DVC_INDEX_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT}
+
+
 def landing_workers(environ: dict[str, str] | None = None) -> int:
     """Worker processes that decode and land the pages of a large feed: DVC_INDEX_LANDING_WORKERS, by default
     the cores this process may run on, up to 4 (1 lands in the extracting process)."""

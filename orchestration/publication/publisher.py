@@ -94,7 +94,7 @@ from orchestration.publication.spec import (
     RULE_VERSION_TABLE,
     TableSpec,
 )
-from orchestration.settings import load_settings
+from orchestration.settings import duckdb_config, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ def _open_warehouse(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]
     path = Path(warehouse)
     if not path.is_file():
         raise ReleaseInputError(f"warehouse {path} does not exist")
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True, config=duckdb_config())
     try:
         yield con
     finally:

@@ -23,6 +23,7 @@ from orchestration.publication.files import sha256_file
 from orchestration.publication.layout import month_start, release_dir
 from orchestration.publication.manifest import read_manifest
 from orchestration.publication.spec import TableSpec
+from orchestration.settings import duckdb_config
 
 RebuildFn = Callable[[Path, Path], None]
 
@@ -99,7 +100,7 @@ def reproduce(
             _link_or_copy(raw_root / entry["path"], work / "raw" / entry["path"])
         warehouse = work / "warehouse.duckdb"
         rebuild_fn(work / "raw", warehouse)
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = duckdb.connect(str(warehouse), read_only=True, config=duckdb_config())
         try:
             data = read_release_tables(con, specs, month_start(month))
         finally:

@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.settings import duckdb_config
+
 
 class MissingTable(Exception):
     """A table a check reads is not in the warehouse; the gate reports it as a failed check."""
@@ -17,7 +19,7 @@ def connect(duckdb_path: str | Path) -> duckdb.DuckDBPyConnection:
     path = Path(duckdb_path)
     if not path.is_file():
         raise FileNotFoundError(f"no warehouse at {path}")
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True, config=duckdb_config())
     con.execute("set enable_progress_bar = false")
     return con
 

@@ -72,3 +72,26 @@ def test_anomalies_are_the_changes_beyond_the_thresholds_and_nothing_else():
     assert find_anomalies(df, july, QualityConfig(anomalies_block=True))["blocking"].all()
     looser = find_anomalies(df, july, QualityConfig(anomaly_max_points_change=20, anomaly_volume_ratio=4))
     assert {(r.kind, r.unit_id) for r in looser.itertuples()} == {("volume", "F")}
+
+
+def test_the_gate_reads_the_warehouse_within_the_duckdb_memory_budget(tmp_path, monkeypatch):
+    """Every pipeline connection to the warehouse gets DVC_INDEX_DUCKDB_MEMORY_LIMIT (dbt's budget too), not
+    DuckDB's default of 80% of the machine: the gate's key counts over a national month's staging took 7 GB."""
+    import duckdb
+
+    from orchestration.quality.warehouse import connect
+    from orchestration.settings import duckdb_config
+
+    path = tmp_path / "warehouse.duckdb"
+    duckdb.connect(str(path)).close()
+
+    def budget(config: dict) -> str:
+        with duckdb.connect(config=config) as reference:
+            return reference.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    assert duckdb_config({}) == {"memory_limit": "4GB"}
+    with connect(path) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == budget({"memory_limit": "4GB"})
+    monkeypatch.setenv("DVC_INDEX_DUCKDB_MEMORY_LIMIT", "1GB")
+    with connect(path) as con:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == budget({"memory_limit": "1GB"})
