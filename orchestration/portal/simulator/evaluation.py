@@ -11,7 +11,9 @@ Layers:
   contract); ``load_records`` builds the same frames from the generator's columnar frames (fast path, verified equal
   to the JSON path by the tests).
 - ``evaluate(records, period, as_of)``: the pure computation; returns one row per (unit, criterion).
-- ``evaluation_table(data, period, as_of)``: the same for a ``PortalData``, cached per (period, as_of) in a small LRU.
+- ``evaluation_table(data, period, as_of)``: the same for a ``PortalData``, cached per (period, as_of) in a small LRU
+  and computed once however many requests ask at a time; ``prepare`` computes a month before a server listens
+  (a national month takes minutes).
 - ``respond(data, endpoint, body, as_of)``: the JSON ``data`` of ``POST /api/v1/reporting/evaluation/{endpoint}``.
 
 Record cleaning (what a careful warehouse does, documented because the reconciliation depends on it):
