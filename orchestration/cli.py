@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from orchestration import __version__
 from orchestration.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from orchestration.portal.simulator.server import PortalSimulator
+    from orchestration.portal.simulator.generator import PortalData
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -184,22 +185,23 @@ def _reproduce(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
-def prepare_evaluations(sim: PortalSimulator, months: Sequence[str]) -> None:
-    """Computes the published evaluation of each month at the simulator's clock, before it serves (see
-    `evaluation.prepare`); a clock moved later through /_sim/clock computes afresh on request."""
+def prepare_evaluations(data: PortalData, as_of: datetime, months: Sequence[str]) -> None:
+    """Computes the published evaluation of each month at the clock `as_of`, before the simulator serves (see
+    `evaluation.prepare`); a clock moved later through /_sim/clock computes afresh on request. Raises ValueError
+    for a month the simulator cannot evaluate at `as_of`."""
     from orchestration.portal.simulator import evaluation
 
     for month in months:
         started = time.monotonic()
         print(f"preparing the published evaluation of {month} (and of the month before, for scoreDelta)...", flush=True)
         year, number = (int(p) for p in month.split("-"))
-        evaluation.prepare(sim.data, evaluation.Period("month", year, number), sim.as_of)
+        evaluation.prepare(data, evaluation.Period("month", year, number), as_of)
         print(f"prepared {month} in {time.monotonic() - started:.0f} s", flush=True)
 
 
 def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.portal.simulator.faults import FaultPlan, parse_rates
-    from orchestration.portal.simulator.generator import SimulatorConfig
+    from orchestration.portal.simulator.generator import VN_TZ, PortalData, SimulatorConfig
     from orchestration.portal.simulator.server import PortalSimulator
 
     if not args.host.startswith("127.") and args.host not in {"localhost", "::1"}:
@@ -215,8 +217,14 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
         print("error: --require-token needs PORTAL_TOKEN set", file=sys.stderr)
         return 2
     config = SimulatorConfig(seed=args.seed, scale=args.scale, defect_rate=args.defect_rate)
-    sim = PortalSimulator(config, token=token, faults=faults, host=args.host, port=args.port)
-    prepare_evaluations(sim, args.prepare_evaluation)
+    data = PortalData(config)
+    as_of = datetime.now(VN_TZ).replace(microsecond=0)  # the clock the prepared evaluations are computed at
+    try:  # before binding the port: no client connects to a server that cannot answer yet
+        prepare_evaluations(data, as_of, args.prepare_evaluation)
+    except ValueError as exc:
+        print(f"error: --prepare-evaluation: {exc}", file=sys.stderr)
+        return 2
+    sim = PortalSimulator(config, token=token, faults=faults, host=args.host, port=args.port, as_of=as_of, data=data)
     print(f"portal simulator on {sim.url} (seed {args.seed}, scale {args.scale}); Ctrl-C stops it", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with contextlib.suppress(KeyboardInterrupt):

@@ -23,7 +23,7 @@ from orchestration.publication.report import (
     QuarantineCount,
     render_report,
 )
-from orchestration.settings import load_settings
+from orchestration.settings import duckdb_config, load_settings
 
 RELEASE_KEY = dg.AssetKey(["release", "monthly"])
 
@@ -89,7 +89,7 @@ def quality_summary(record: GateRecord, con: duckdb.DuckDBPyConnection, month: s
 def monthly_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     month = context.partition_key
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True, config=duckdb_config()) as con:
         record = verify_gate(latest_gate_record(settings.quality_dir, month), data_fingerprint(con, month), month)
         html = render_report(con, month, quality_summary(record, con, month))
         checks = [

@@ -14,7 +14,7 @@ from orchestration.assets.dbt import WAREHOUSE_POOL, warehouse_models
 from orchestration.partitions import monthly_partitions
 from orchestration.publication.fingerprint import data_fingerprint
 from orchestration.publication.gate_record import GateRecord, write_gate_record
-from orchestration.settings import load_settings
+from orchestration.settings import duckdb_config, load_settings
 
 GATE_KEY = dg.AssetKey(["quality", "gate"])
 GATE_CHECK = "passed"
@@ -59,7 +59,7 @@ def quality_gate(context: dg.AssetExecutionContext):
     settings = load_settings()
     month = context.partition_key
     result = run_quality_gate(settings.duckdb_path, month, quality_dir=settings.quality_dir)
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True, config=duckdb_config()) as con:
         fingerprint = data_fingerprint(con, month)
     record = gate_record_of(result, fingerprint)
     write_gate_record(result.data_docs_index.parent, record)

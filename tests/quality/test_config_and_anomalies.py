@@ -82,6 +82,7 @@ def test_the_gate_reads_the_warehouse_within_the_duckdb_memory_budget(tmp_path, 
     from orchestration.quality.warehouse import connect
     from orchestration.settings import duckdb_config
 
+    monkeypatch.delenv("DVC_INDEX_DUCKDB_MEMORY_LIMIT", raising=False)
     path = tmp_path / "warehouse.duckdb"
     duckdb.connect(str(path)).close()
 

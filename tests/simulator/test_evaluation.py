@@ -305,11 +305,26 @@ def test_records_of_a_feed_too_large_to_keep_are_read_a_part_at_a_time(monkeypat
     monkeypatch.setattr(generator, "CHUNK_DOSSIERS", 1_000)  # several parts at the tiny scale
     kept = ev.evaluate(ev.load_records(generator.PortalData(TEST_CONFIG), period, AS_OF), period, AS_OF)
     monkeypatch.setattr(generator, "KEEP_ROWS", 0)
-    data = generator.PortalData(TEST_CONFIG)
-    released = ev.evaluate(ev.load_records(data, period, AS_OF), period, AS_OF)
+    # every regenerable part, and at each read of one, how many of them hold their rows
+    parts, loaded = [], []
+    init, frame = generator._Part.__init__, generator._Part.frame
+
+    def tracked_init(self, loader, rows):
+        init(self, loader, rows)
+        if loader is not None:
+            parts.append(self)
+
+    def tracked_frame(self):
+        rows = frame(self)
+        loaded.append(sum(p._frame is not None for p in parts))
+        return rows
+
+    monkeypatch.setattr(generator._Part, "__init__", tracked_init)
+    monkeypatch.setattr(generator._Part, "frame", tracked_frame)
+    released = ev.evaluate(ev.load_records(generator.PortalData(TEST_CONFIG), period, AS_OF), period, AS_OF)
     pd.testing.assert_frame_equal(kept, released)
-    dossiers = data.feed("dossiers", "2025-07", AS_OF)
-    assert len(dossiers._parts) > 1 and all(p._frame is None for p in dossiers._parts)
+    assert len(parts) > 3 and len(loaded) >= len(parts)  # several parts per feed, each read
+    assert max(loaded) == 1  # read one at a time: without the release they pile up
 
 
 def test_concurrent_requests_for_one_evaluation_compute_it_once(monkeypatch):
@@ -339,7 +354,10 @@ def test_concurrent_requests_for_one_evaluation_compute_it_once(monkeypatch):
         t.join()
     assert len(calls) == 1 and len(results) == 5 and len({id(r) for r in results}) == 1
     ev.evaluation_of(data, ev.Period("month", 2025, 7), AFTER)  # another period is another computation
-    assert len(calls) == 2 and not ev._COMPUTING
+    assert len(calls) == 2
+    assert not [name for name in ev._COMPUTING if name[1] == id(data)]  # no flight left once computed
+    ev.evaluation_of(data, JUNE, AFTER)  # cached: no computation, no flight
+    assert len(calls) == 2 and not [name for name in ev._COMPUTING if name[1] == id(data)]
 
 
 def test_simulate_portal_prepares_the_evaluations_it_is_asked_for(simulator, capsys):
@@ -349,13 +367,23 @@ def test_simulate_portal_prepares_the_evaluations_it_is_asked_for(simulator, cap
 
     args = build_parser().parse_args(["simulate-portal", "--prepare-evaluation", "2025-07"])
     assert args.prepare_evaluation == ["2025-07"]
-    prepare_evaluations(simulator, args.prepare_evaluation)
+    prepare_evaluations(simulator.data, simulator.as_of, args.prepare_evaluation)
     at = ev._local(simulator.as_of).floor("min")
     assert (ev.Period("month", 2025, 7), at) in ev._VIEWS[simulator.data]
     assert (ev.Period("month", 2025, 6), at) in ev._CACHE[simulator.data]
     assert "prepared 2025-07" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         build_parser().parse_args(["simulate-portal", "--prepare-evaluation", "July"])
+    with pytest.raises(ValueError, match="outside"):  # before the simulator's first month: the CLI says so, exit 2
+        prepare_evaluations(simulator.data, simulator.as_of, ["2019-01"])
+
+
+def test_simulate_portal_refuses_a_month_it_cannot_prepare_before_listening(capsys):
+    from orchestration.cli import main
+
+    assert main(["simulate-portal", "--scale", "tiny", "--prepare-evaluation", "2019-01"]) == 2
+    err = capsys.readouterr().err
+    assert "--prepare-evaluation" in err and "2019-01" in err and "outside" in err
 
 
 # ---- over HTTP --------------------------------------------------------------------------------------------------

@@ -1204,13 +1204,18 @@ def _cached(store: weakref.WeakKeyDictionary, data, key: tuple, compute: Callabl
 
     Single flight: concurrent requests for the same value (a client retrying a slow evaluation, the endpoints of a
     month's walk) wait for the one computation instead of each starting their own, which at national scale would
-    take minutes and gigabytes apiece."""
+    take minutes and gigabytes apiece. A cached value is returned without a flight; a flight's lock is in
+    ``_COMPUTING`` only while its value is being computed."""
+    name = (id(store), id(data), key)
     with _CACHE_LOCK:
         cache = store.setdefault(data, OrderedDict())
-        flight = _COMPUTING.setdefault((id(store), id(data), key), threading.Lock())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        flight = _COMPUTING.setdefault(name, threading.Lock())
     with flight:
         with _CACHE_LOCK:
-            if key in cache:
+            if key in cache:  # computed by the flight this request waited for
                 cache.move_to_end(key)
                 return cache[key]
         try:
@@ -1221,7 +1226,8 @@ def _cached(store: weakref.WeakKeyDictionary, data, key: tuple, compute: Callabl
                     cache.popitem(last=False)
         finally:  # cached before the flight ends: a request arriving in between finds it, never recomputes
             with _CACHE_LOCK:
-                _COMPUTING.pop((id(store), id(data), key), None)
+                if _COMPUTING.get(name) is flight:  # not a newer flight started after this one failed
+                    del _COMPUTING[name]
     return value
 
 
