@@ -194,8 +194,7 @@ def prepare_evaluations(data: PortalData, as_of: datetime, months: Sequence[str]
     for month in months:
         started = time.monotonic()
         print(f"preparing the published evaluation of {month} (and of the month before, for scoreDelta)...", flush=True)
-        year, number = (int(p) for p in month.split("-"))
-        evaluation.prepare(data, evaluation.Period("month", year, number), as_of)
+        evaluation.prepare(data, month, as_of)
         print(f"prepared {month} in {time.monotonic() - started:.0f} s", flush=True)
 
 

@@ -77,8 +77,7 @@ def _serve(arguments: dict[str, Any]) -> None:
     if arguments.get("evaluation"):
         # computed on a request, a national month's evaluation takes longer than a client waits: the server does
         # it before it listens (first, since it reads other feeds than the one prepared next)
-        year, month = (int(p) for p in arguments["month"].split("-"))
-        evaluation.prepare(data, evaluation.Period("month", year, month), as_of)
+        evaluation.prepare(data, arguments["month"], as_of)
     data.feed(arguments["dataset"], arguments["month"], as_of)
     simulator = PortalSimulator(config, data=data, as_of=as_of)
     print(simulator.url, flush=True)

@@ -1300,11 +1300,12 @@ def _view_of(data, period: Period, as_of: datetime) -> _View:
     return _cached(_VIEWS, data, (period, _local(as_of).floor("min")), lambda: _View(data, period, as_of))
 
 
-def prepare(data, period: Period, as_of: datetime) -> None:
-    """Computes (and caches) what the evaluation endpoints serve for ``period`` at ``as_of``: its evaluation and
-    the previous period's (for ``scoreDelta``). A server about to serve a national month calls this before it
-    listens, since computing it on a request takes minutes."""
-    _view_of(data, period, as_of)
+def prepare(data, month: str, as_of: datetime) -> None:
+    """Computes (and caches) what the evaluation endpoints serve for ``month`` (YYYY-MM) at ``as_of``: its
+    evaluation and the previous month's (for ``scoreDelta``). A server about to serve a national month calls this
+    before it listens, since computing it on a request takes minutes."""
+    year, number = (int(p) for p in month.split("-"))
+    _view_of(data, Period("month", year, number), as_of)
 
 
 class _View:
