@@ -46,12 +46,19 @@
     {%- set rebuilt = '(' ~ period_start ~ ' + ' ~ period_length(period_type) ~ ' > ' ~ first_day ~ ')' -%}
     {%- set rebuilt_or_before = '(' ~ period_start ~ ' + ' ~ period_length(period_type) ~ ' + '
         ~ period_length(period_type) ~ ' > ' ~ first_day ~ ')' -%}
+    {#- Implied by each predicate below (a period is at most a year long, and a period before a rebuilt one starts
+        less than two years before the window). It is a comparison of the column with a constant, which DuckDB
+        checks against each row group's min and max: the reads and deletes of a build skip the older row groups
+        instead of evaluating the expressions on every row of the table's history. -#}
+    {%- set period_from = period_window()['period_from'] -%}
+    {%- set two_years_before = "date '" ~ (period_from[:4] | int - 2) ~ period_from[4:] ~ "-01'" -%}
+    {%- set recent = '(' ~ period_start ~ ' > ' ~ two_years_before ~ ')' -%}
     {%- if kind == 'period' -%}
-        {{ rebuilt }}
+        ({{ recent }} and {{ rebuilt }})
     {%- elif kind in ('period_or_before', 'comparable') -%}
-        {{ rebuilt_or_before }}
+        ({{ recent }} and {{ rebuilt_or_before }})
     {%- elif kind == 'by_input_source' -%}
-        ({{ rebuilt }} or ({{ prefix }}input_source = 'records_comparable' and {{ rebuilt_or_before }}))
+        ({{ recent }} and ({{ rebuilt }} or ({{ prefix }}input_source = 'records_comparable' and {{ rebuilt_or_before }})))
     {%- else -%}
         {{ exceptions.raise_compiler_error("config period_rows must be period, by_input_source or comparable, got '" ~ kind ~ "'") }}
     {%- endif -%}
