@@ -70,7 +70,7 @@ def test_the_history_growth_is_judged_from_months_2_and_13():
     assert (repeated["history_median_dbt_seconds_month_2"], repeated["history_median_dbt_seconds_month_13"]) == (10.0, 11.5)
     assert repeated["history_median_growth"] == 0.15 and repeated["history_growth"] == 0.3
     assert repeated["met"]["history_independent_within_20pct"]
-    assert "history_same_month_growth" not in repeated  # no short-history control was run
+    assert "history_same_month_growth" not in repeated  # no year-to-date control was run
     # the control: month 13 built again in a warehouse of its year to date only, [10, 10.5, 12] -> 10.5 s; 11.5 /
     # 10.5 is +10% from older history. It is reported beside the target's figure, which it does not change
     result["history"]["year_to_date_only"] = {"months": ["m10", "m11", "m12"], "dbt_repeat_seconds": [10.0, 10.5, 12.0]}
