@@ -11,29 +11,65 @@
 
 
 {#-
-    yyyyMMddHHmmss -> timestamp without time zone holding Vietnam wall-clock time (Asia/Ho_Chi_Minh, UTC+7),
-    as the portal sends it. The format is checked strictly: strptime alone accepts 13 digits.
+    A portal date or date-time -> timestamp without time zone holding Vietnam wall-clock time
+    (Asia/Ho_Chi_Minh, UTC+7). Every form the contract allows is accepted, since real systems send each:
+      yyyyMMddHHmmss                    the documented form, Vietnam time
+      yyyyMMdd                          a date without its time: `date_only_at` of that day (midnight, or
+                                        23:59:59 for a deadline, which runs to the end of its day)
+      either with an explicit offset    `+07:00`, `+0700`, `Z` or any other `+HH:MM` / `-HH:MM`, the time
+                                        part optionally after a `T` (as in `20250805T020000+07:00`):
+                                        converted to Vietnam time
+    Anything else (a dashed ISO date, 10 or 13 digits, an offset beyond 14 hours) is null, which the base
+    models send to quarantine as unparseable_date. The documented form is tested first and costs what it
+    cost before. (strptime alone would accept 13 digits, hence the regular expressions.)
 -#}
-{% macro portal_timestamp(column) -%}
+{% macro portal_timestamp(column, date_only_at='00:00:00') -%}
+    {%- set text = 'trim(' ~ column ~ ')' -%}
+    {%- set date_only_digits = date_only_at | replace(':', '') -%}
     case
-        when regexp_full_match(trim({{ column }}), '[0-9]{14}')
-            then try_strptime(trim({{ column }}), '%Y%m%d%H%M%S')
+        when regexp_full_match({{ text }}, '[0-9]{14}')
+            then try_strptime({{ text }}, '%Y%m%d%H%M%S')
+        when regexp_full_match({{ text }}, '[0-9]{8}')
+            then try_strptime({{ text }} || '{{ date_only_digits }}', '%Y%m%d%H%M%S')
+        when regexp_full_match({{ text }}, '{{ portal_offset_pattern() }}')
+            then {{ portal_offset_timestamp(text, date_only_digits) }}
     end
 {%- endmacro %}
 
 
-{#- yyyyMMdd -> date. -#}
+{#- The offset form: day, optional time (after an optional T), offset. -#}
+{% macro portal_offset_pattern() -%}
+    ([0-9]{8})(?:T?([0-9]{6}))?(Z|[+-][0-9]{2}:?[0-9]{2})
+{%- endmacro %}
+
+
+{#-
+    A text matching portal_offset_pattern -> Vietnam wall-clock timestamp (null for an offset out of range).
+    Inline expressions, no subquery: the macro is also used inside list lambdas over nested records.
+-#}
+{% macro portal_offset_timestamp(text, date_only_digits) -%}
+    {%- set pattern = portal_offset_pattern() -%}
+    {%- set day = "regexp_extract(" ~ text ~ ", '" ~ pattern ~ "', 1)" -%}
+    {%- set time = "regexp_extract(" ~ text ~ ", '" ~ pattern ~ "', 2)" -%}
+    {%- set offset = "regexp_extract(" ~ text ~ ", '" ~ pattern ~ "', 3)" -%}
+    {%- set hours = "cast(substr(" ~ offset ~ ", 2, 2) as integer)" -%}
+    {%- set minutes = "cast(right(" ~ offset ~ ", 2) as integer)" -%}
+    case
+        when {{ offset }} = 'Z'
+            then try_strptime({{ day }} || coalesce(nullif({{ time }}, ''), '{{ date_only_digits }}'), '%Y%m%d%H%M%S')
+                + interval 7 hour
+        when {{ hours }} <= 14 and {{ minutes }} < 60
+            then try_strptime({{ day }} || coalesce(nullif({{ time }}, ''), '{{ date_only_digits }}'), '%Y%m%d%H%M%S')
+                + to_minutes(
+                    7 * 60 - (case when left({{ offset }}, 1) = '-' then -1 else 1 end) * ({{ hours }} * 60 + {{ minutes }})
+                )
+    end
+{%- endmacro %}
+
+
+{#- A portal date (any form portal_timestamp accepts) -> date, of the day in Vietnam. -#}
 {% macro portal_date(column) -%}
-    case
-        when regexp_full_match(trim({{ column }}), '[0-9]{8}')
-            then cast(try_strptime(trim({{ column }}), '%Y%m%d') as date)
-    end
-{%- endmacro %}
-
-
-{#- A date that may come as yyyyMMdd or yyyyMMddHHmmss (decision and effective dates) -> date. -#}
-{% macro portal_day(column) -%}
-    coalesce({{ portal_date(column) }}, cast({{ portal_timestamp(column) }} as date))
+    cast({{ portal_timestamp(column) }} as date)
 {%- endmacro %}
 
 

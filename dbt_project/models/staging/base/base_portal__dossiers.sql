@@ -57,7 +57,7 @@ parsed as (
         {{ pseudonymise('source."SoGiayToChuHoSo"') }} as applicant_key,
         {{ portal_timestamp('source."NgayNopHoSo"') }} as submitted_at,
         {{ portal_timestamp('source."NgayTiepNhan"') }} as received_at,
-        {{ portal_timestamp('source."NgayHenTra"') }} as due_at,
+        {{ portal_timestamp('source."NgayHenTra"', date_only_at='23:59:59') }} as due_at,
         {{ portal_timestamp('source."NgayKetThucXuLy"') }} as processing_ended_at,
         {{ portal_timestamp('source."NgayTra"') }} as returned_at,
         {{ portal_timestamp('source."NgayTuChoi"') }} as refused_at,

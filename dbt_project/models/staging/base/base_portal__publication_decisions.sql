@@ -22,14 +22,14 @@ parsed as (
     select
         source.*,
         {{ portal_text('"SoQuyetDinh"') }} as publication_decision_id,
-        {{ portal_day('"NgayQuyetDinh"') }} as decision_date,
+        {{ portal_date('"NgayQuyetDinh"') }} as decision_date,
         {{ portal_text('"CoQuanBanHanh"') }} as issuing_unit_id,
         {{ decode_enum('publication_type', '"LoaiCongBo"') }} as publication_type,
         list_transform(
             {{ portal_json_list('"DanhSachTTHC"', ['MaTTHC', 'NgayHieuLucVanBan', 'NgayCongKhai']) }},
             lambda item: {
                 'procedure_id': {{ portal_text('item.MaTTHC') }},
-                'legal_basis_effective_date': {{ portal_day('item.NgayHieuLucVanBan') }},
+                'legal_basis_effective_date': {{ portal_date('item.NgayHieuLucVanBan') }},
                 'made_public_at': {{ portal_timestamp('item.NgayCongKhai') }},
                 'raw_legal_basis_effective_date': item.NgayHieuLucVanBan,
                 'raw_made_public_at': item.NgayCongKhai
