@@ -40,7 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--through", type=_month, help="last month, YYYY-MM (default: --month)")
     run.add_argument("--portal-url", help="portal base URL (default: PORTAL_BASE_URL, else the embedded simulator)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild the warehouse's incremental models")
+    _source_option(run)
     _simulator_options(run)
+
+    backfill = sub.add_parser("backfill", help="land and build a range of months in order, one line per month")
+    backfill.add_argument("--from", dest="first", type=_month, required=True, help="first month, YYYY-MM")
+    backfill.add_argument("--through", type=_month, required=True, help="last month, YYYY-MM")
+    backfill.add_argument("--portal-url", help="portal base URL (default: PORTAL_BASE_URL, else the embedded simulator)")
+    backfill.add_argument(
+        "--rerun", action="store_true",
+        help="extract and build every month again (default: resume, skipping months already published from the source)",
+    )
+    _source_option(backfill)
+    _simulator_options(backfill)
 
     reproduce = sub.add_parser(
         "reproduce", help="rebuild a published release from the raw files its manifest names and compare hashes"
@@ -68,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--require-token", action="store_true", help="reject requests without PORTAL_TOKEN's value")
     sim.add_argument(
+        "--evaluation-only", action="store_true",
+        help="serve the published evaluation only, as a public portal: every record feed answers 404",
+    )
+    sim.add_argument(
         "--prepare-evaluation",
         action="append",
         default=[],
@@ -78,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _simulator_options(sim)
     return parser
+
+
+def _source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source", choices=["records", "evaluation"], default="records",
+        help="records (default): the record feeds, reconciled with the published evaluation; evaluation: the "
+        "published evaluation alone (a public portal), ranked from the portal's own numerators and denominators",
+    )
 
 
 def _simulator_options(parser: argparse.ArgumentParser) -> None:
@@ -98,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings()
     if args.command == "run":
         return _run(args, settings)
+    if args.command == "backfill":
+        return _backfill(args, settings)
     if args.command == "simulate-portal":
         return _simulate(args, settings)
     if args.command == "reproduce":
@@ -114,13 +140,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from orchestration.partitions import months_between
-    from orchestration.pipeline import MonthFailed, run_months
 
     try:
         months = months_between(args.month, args.through or args.month)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    return _run_months(args, settings, months, full_refresh=args.full_refresh)
+
+
+def _run_months(
+    args: argparse.Namespace, settings: Settings, months: list[str], *, full_refresh: bool = False,
+    progress: bool = False,
+) -> int:
+    from orchestration.pipeline import MonthFailed, run_months
+
     url = args.portal_url or settings.portal_base_url
     simulator = None
     if not url:
@@ -133,9 +167,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"portal: embedded simulator on {url} (seed {args.seed}, scale {args.scale})", file=sys.stderr)
     else:
         print(f"portal: {url}", file=sys.stderr)
+    if args.source == "evaluation":
+        print("source: the published evaluation alone (no record feed is asked for)", file=sys.stderr)
     started = time.monotonic()
+    if not months:
+        print("nothing to do: every month of the range is already published from this source")
+        return 0
     try:
-        summaries = run_months(months, portal_url=url, settings=settings, full_refresh=args.full_refresh)
+        summaries = run_months(
+            months, portal_url=url, settings=settings, full_refresh=full_refresh, source=args.source,
+            progress=progress,
+        )
     except MonthFailed as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 1
@@ -148,6 +190,26 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"warehouse: {settings.duckdb_path}")
     print(f"raw landing: {settings.raw_dir}")
     return 0
+
+
+def _backfill(args: argparse.Namespace, settings: Settings) -> int:
+    """A range of months in order. Resumable: a month whose latest release was built from the same source is
+    skipped (unless --rerun), so a backfill stopped at any point goes on where it stopped."""
+    from orchestration.partitions import months_between
+    from orchestration.publication.layout import latest_release_source
+
+    try:
+        months = months_between(args.first, args.through)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    todo = []
+    for month in months:
+        if not args.rerun and latest_release_source(settings.releases_dir, month) == args.source:
+            print(f"[skip] {month}: already published from {args.source} (--rerun builds it again)")
+        else:
+            todo.append(month)
+    return _run_months(args, settings, todo, progress=True)
 
 
 def _reproduce(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,8 +285,10 @@ def _simulate(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         print(f"error: --prepare-evaluation: {exc}", file=sys.stderr)
         return 2
-    sim = PortalSimulator(config, token=token, faults=faults, host=args.host, port=args.port, as_of=as_of, data=data)
-    print(f"portal simulator on {sim.url} (seed {args.seed}, scale {args.scale}); Ctrl-C stops it", flush=True)
+    sim = PortalSimulator(config, token=token, faults=faults, host=args.host, port=args.port, as_of=as_of, data=data,
+                          serve_feeds=not args.evaluation_only)
+    mode = ", evaluation only: record feeds answer 404" if args.evaluation_only else ""
+    print(f"portal simulator on {sim.url} (seed {args.seed}, scale {args.scale}{mode}); Ctrl-C stops it", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     with contextlib.suppress(KeyboardInterrupt):
         sim.serve_forever()

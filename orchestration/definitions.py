@@ -11,7 +11,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import warehouse_models
-from orchestration.assets.ingestion import ingestion_assets
+from orchestration.assets.ingestion import ingestion_assets, raw_evaluation
 from orchestration.assets.publication import monthly_release
 from orchestration.assets.quality import quality_gate
 from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project
@@ -25,9 +25,19 @@ monthly_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+# The published evaluation alone (PORTAL_API.md §2, public): no record feed is asked for; the warehouse builds
+# dim_units from the evaluation and ranks the portal's own numerators and denominators (`--source evaluation`).
+evaluation_job = dg.define_asset_job(
+    "monthly_index_from_evaluation",
+    selection=dg.AssetSelection.assets(raw_evaluation, warehouse_models, quality_gate, monthly_release),
+    description="Extract the portal's published evaluation of a month (month, quarter, year; every level), build "
+    "the warehouse from it alone, check it and publish the release.",
+    executor_def=dg.in_process_executor,
+)
+
 defs = dg.Definitions(
     assets=[*ingestion_assets, warehouse_models, quality_gate, monthly_release],
-    jobs=[monthly_job],
+    jobs=[monthly_job, evaluation_job],
     schedules=[build_monthly_schedule(monthly_job)],
     resources={
         "portal": PortalResource(),

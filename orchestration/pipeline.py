@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
+import time
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -19,8 +21,15 @@ concurrency:
 """
 
 
+SOURCES = ("records", "evaluation")
+
+
 class MonthFailed(Exception):
     """A month's run failed; the message says which steps and why."""
+
+
+class FeedsMissing(MonthFailed):
+    """The portal answers 404 for record feeds: it publishes the evaluation only (a public portal)."""
 
 
 @dataclass
@@ -63,14 +72,26 @@ def _export_paths(settings: Settings) -> None:
 
 
 def run_months(
-    months: list[str], *, portal_url: str, settings: Settings, full_refresh: bool = False
+    months: list[str],
+    *,
+    portal_url: str,
+    settings: Settings,
+    full_refresh: bool = False,
+    source: str = "records",
+    progress: bool = False,
 ) -> list[MonthSummary]:
-    """Extract and build each month in order; stop at the first month that fails."""
+    """Extract and build each month in order; stop at the first month that fails.
+
+    `source` 'records' lands the record feeds and the published evaluation (which reconciles them); 'evaluation'
+    lands the published evaluation alone, and the warehouse ranks the portal's own numerators and denominators.
+    With `progress`, one line per month on stdout (a backfill)."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
     _export_paths(settings)
     from dagster_dbt import DbtCliResource
 
     from orchestration.assets.dbt import warehouse_models
-    from orchestration.assets.ingestion import ingestion_assets
+    from orchestration.assets.ingestion import ingestion_assets, raw_evaluation
     from orchestration.assets.publication import monthly_release
     from orchestration.assets.quality import quality_gate
     from orchestration.dbt_project import DBT_EXECUTABLE, dbt_project, prepare_dbt_project
@@ -79,23 +100,34 @@ def run_months(
     prepare_dbt_project()
     instance = dagster_instance(settings)
     resources = {"portal": PortalResource(base_url=portal_url), "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)}
+    ingestion = [raw_evaluation] if source == "evaluation" else list(ingestion_assets)
+    what = "the published evaluation" if source == "evaluation" else "the portal's feeds"
     summaries = []
-    for month in months:
-        print(f"== {month}: extracting the portal's feeds and building the warehouse", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    for index, month in enumerate(months, start=1):
+        print(f"== {month}: extracting {what} and building the warehouse", file=sys.stderr, flush=True)
         result = dg.materialize(
-            [*ingestion_assets, warehouse_models, quality_gate, monthly_release],
+            [*ingestion, warehouse_models, quality_gate, monthly_release],
             partition_key=month,
             resources=resources,
             instance=instance,
             raise_on_error=False,
-            tags={"dvc_index/month": month},
+            tags={"dvc_index/month": month, "dvc_index/source": source},
             run_config={
                 "loggers": {"console": {"config": {"log_level": "INFO"}}},
                 "ops": {warehouse_models.op.name: {"config": {"full_refresh": full_refresh}}},
             },
         )
         if not result.success:
-            raise MonthFailed(f"{month} failed:\n" + "\n".join(_failures(result)) + _gate_report(settings, month))
+            failures = _failures(result)
+            missing = _missing_feeds(failures)
+            if source == "records" and missing:
+                raise FeedsMissing(
+                    f"{month} failed: the portal has no record feed {', '.join(missing)} (HTTP 404): it publishes "
+                    "the evaluation only. Run from the published evaluation alone with --source evaluation "
+                    f"(dvc-index run --month {month} --source evaluation).\n" + "\n".join(failures)
+                )
+            raise MonthFailed(f"{month} failed:\n" + "\n".join(failures) + _gate_report(settings, month))
         summary = MonthSummary(month=month, run_id=result.run_id)
         for event in result.get_asset_materialization_events():
             mat = event.event_specific_data.materialization
@@ -106,7 +138,24 @@ def run_months(
             if key == "release/monthly":
                 summary.release = {k: v.value for k, v in mat.metadata.items()}
         summaries.append(summary)
+        if progress:
+            release = summary.release
+            print(
+                f"[{index}/{len(months)}] {month}: built from {what}, release "
+                f"v{release.get('version', '?')} ({release.get('status', 'not published')}), "
+                f"{time.monotonic() - started:.0f} s elapsed",
+                flush=True,
+            )
     return summaries
+
+
+def _missing_feeds(failures: list[str]) -> list[str]:
+    """The record feeds whose extraction failed with 404, from the run's step failures."""
+    return sorted({
+        match.group(1)
+        for line in failures
+        for match in re.finditer(r"/api/v1/sync/([a-z-]+)\S*[^\n]*?\b404\b", line)
+    })
 
 
 def _gate_report(settings: Settings, month: str) -> str:

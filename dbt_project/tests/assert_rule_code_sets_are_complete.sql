@@ -13,7 +13,8 @@ read_by_models as (
         'online_payment_channels',
         'dissatisfied_rating_results',
         'citizen_applicant_types',
-        'public_publication_statuses'
+        'public_publication_statuses',
+        'published_ranking_volume_criteria'
     ]) as code_set
 
 ),

@@ -68,8 +68,9 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
     group_name="ingestion",
     freshness_policy=LANDING_FRESHNESS,
     kinds={"python", "parquet"},
-    description="The portal's published evaluation of the month (PORTAL_API.md §2): every endpoint for the nation's "
-    "provinces and ministries and for each of them as the root of its subordinate units, kept whole as it came.",
+    description="The portal's published evaluation of the month, its quarter and its year to date (PORTAL_API.md §2): "
+    "every endpoint for the nation and for every unit with subordinate units, down the drill-down to its leaves, "
+    "kept whole as it came.",
 )
 def raw_evaluation(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
     settings = load_settings()

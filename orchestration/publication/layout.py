@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import date
@@ -86,3 +87,16 @@ def write_current(releases_dir: Path, month: str, version: int) -> None:
     fault_point("mid_current", tmp)
     os.replace(tmp, path)
     fsync_dir(folder)
+
+
+def latest_release_source(releases_dir: Path, month: str) -> str | None:
+    """What the month's release in force was computed from ('records' or 'evaluation'), None when unpublished.
+    A release made before the manifest said so was computed from records."""
+    version = current_version(releases_dir, month)
+    if version is None:
+        return None
+    manifest = release_dir(releases_dir, month, version) / MANIFEST
+    try:
+        return json.loads(manifest.read_text(encoding="utf-8")).get("source", "records")
+    except (OSError, ValueError):
+        return None

@@ -87,6 +87,7 @@ from orchestration.publication.manifest import (
     manifest_bytes,
     read_manifest,
 )
+from orchestration.publication.report import load_ranked_source
 from orchestration.publication.spec import (
     PERIOD_TYPE,
     RELEASE_TABLES,
@@ -314,6 +315,7 @@ def _write_audit_publish(
     month, period_start, tables = request.month, request.period_start, request.tables
     with _open_warehouse(request.warehouse) as con:
         data = read_release_tables(con, tables, period_start)
+        source = load_ranked_source(con, period_start)
     exported = export_tables(data, tables, staging)
     reproducible = reproducible_hashes(staging, exported)
     fingerprint = data_fingerprint(reproducible)
@@ -340,6 +342,8 @@ def _write_audit_publish(
         "month": month,
         "version": version,
         "period": {"period_type": PERIOD_TYPE, "period_start": period_start.isoformat()},
+        # what the ranking was computed from: records (the feeds), or evaluation (the portal's published one alone)
+        "source": source,
         "created_at": request.created_at,
         "previous_version": in_force,
         "code_version": code_version(),

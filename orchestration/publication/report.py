@@ -222,6 +222,7 @@ def render_report(con: duckdb.DuckDBPyConnection, month: str, quality: QualitySu
         "period_end": _month_end(period_start),
         "previous_period_start": _load_previous_period_start(con, period_start),
         "extracted_at": _load_extracted_at(con, period_start),
+        "ranked_source": load_ranked_source(con, period_start),
         "groups": [(code, name, group_max.get(code)) for code, name in GROUPS],
         "rankings": rankings,
         "movers": movers,
@@ -325,6 +326,19 @@ def _load_previous_period_start(con: duckdb.DuckDBPyConnection, period_start: da
         """,
         [period_start],
     ).fetchall()[0][0]
+
+
+def load_ranked_source(con: duckdb.DuckDBPyConnection, period_start: date) -> str:
+    """'records' when the month was scored from the record feeds, 'evaluation' when only from the portal's
+    published evaluation (a run with --source evaluation): the ranking's source (macros/ranked_sources.sql)."""
+    sources = {
+        source
+        for (source,) in con.execute(
+            "select distinct input_source from marts.fct_unit_scores where period_type = 'month' and period_start = ?",
+            [period_start],
+        ).fetchall()
+    }
+    return "evaluation" if "records" not in sources and "portal_published" in sources else "records"
 
 
 def _load_extracted_at(con: duckdb.DuckDBPyConnection, period_start: date) -> datetime | None:
@@ -505,7 +519,7 @@ def _load_reconciliation(con: duckdb.DuckDBPyConnection, period_start: date) -> 
         """
         select distinct coalesce(department_name, department_id, '?')
         from marts.rpt_reconciliation
-        where period_type = 'month' and period_start = ? and unit_match = 'unmatched'
+        where period_type = 'month' and period_start = ? and unit_match in ('evaluation_only', 'unmatched')
         order by 1
         """,
         [period_start],

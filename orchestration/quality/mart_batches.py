@@ -99,7 +99,8 @@ def rankings(con: duckdb.DuckDBPyConnection, month: Month) -> pd.DataFrame:
 
 
 def coverage(con: duckdb.DuckDBPyConnection, month: Month) -> pd.DataFrame:
-    """Every ministry and province in force during the month (dim_units), and whether the month's marts have it."""
+    """Every ministry and province in force during the month (dim_units), and whether the month's marts have it
+    (unit scores of the month's ranked source: records, or the published evaluation in a run from it alone)."""
     require(con, "marts.dim_units", "marts.rpt_rankings", "marts.fct_unit_scores")
     return frame(
         con,
@@ -112,7 +113,10 @@ def coverage(con: duckdb.DuckDBPyConnection, month: Month) -> pd.DataFrame:
             exists (
                 select 1 from marts.fct_unit_scores s
                 where s.unit_id = u.unit_id and s.period_type = 'month' and s.period_start = $start
-                    and s.input_source = $records
+                    and s.input_source = coalesce((
+                select case when bool_or(input_source = 'records') then 'records' else 'portal_published' end
+                from marts.fct_unit_scores where period_type = 'month' and period_start = $start
+            ), $records)
             ) as in_unit_scores
         from marts.dim_units u
         where u.unit_type in (select unnest($types))
@@ -125,7 +129,8 @@ def coverage(con: duckdb.DuckDBPyConnection, month: Month) -> pd.DataFrame:
 
 
 def province_counts(con: duckdb.DuckDBPyConnection, month: Month) -> pd.DataFrame:
-    """How many provinces the month's rankings and unit scores (records) hold: 63 before July 2025, 34 from it."""
+    """How many provinces the month's rankings and unit scores (of its ranked source: records, or the published
+    evaluation in a run from it alone) hold: 63 before July 2025, 34 from it."""
     require(con, "marts.rpt_rankings", "marts.fct_unit_scores", "marts.dim_units")
     return frame(
         con,
@@ -136,7 +141,11 @@ def province_counts(con: duckdb.DuckDBPyConnection, month: Month) -> pd.DataFram
         union all
         select 'fct_unit_scores', count(distinct s.unit_id)
         from marts.fct_unit_scores s join marts.dim_units u using (unit_id)
-        where s.period_type = 'month' and s.period_start = $start and s.input_source = $records
+        where s.period_type = 'month' and s.period_start = $start
+            and s.input_source = coalesce((
+                select case when bool_or(input_source = 'records') then 'records' else 'portal_published' end
+                from marts.fct_unit_scores where period_type = 'month' and period_start = $start
+            ), $records)
             and u.unit_type = 'province'
         """,
         {"start": month.start, "records": RECORDS},

@@ -118,6 +118,8 @@ class DateBounds:
 
 DATE_BOUNDS: tuple[DateBounds, ...] = (
     DateBounds("stg_portal__units", "valid_from", None, "next_start"),
+    # the published month, its quarter or its year (to date): starts within the year before the month's end
+    DateBounds("stg_portal__evaluation_inputs", "period_start", "year_before", "next_start"),
     DateBounds("stg_portal__units", "valid_to", "period_start", None),
     DateBounds("stg_portal__publication_decisions", "decision_date", "period_start", "next_start"),
     DateBounds("stg_portal__publication_decision_procedures", "legal_basis_effective_date", None, "horizon"),

@@ -260,9 +260,9 @@ def test_reconciliation_summary_counts_agreement_and_unmatched_units(page):
         "Tỷ lệ điểm tính lại từ số liệu Cổng khớp với điểm công bố": "100,0% (3/3)",
         "Chênh lệch lớn nhất |điểm tính lại − điểm công bố|": "0,00",
         "Đơn vị ghép theo tên (cần rà soát)": "1",
-        "Đơn vị Cổng công bố nhưng không khớp danh mục": "1",
+        "Đơn vị Cổng công bố nhưng không có trong danh mục đơn vị": "1",
     }
-    assert "Không khớp danh mục: Sở Thông tin lạ." in page
+    assert "Chỉ có trong kết quả đánh giá của Cổng (giữ nguyên số liệu công bố): Sở Thông tin lạ." in page
 
 
 def test_quality_notes_list_failed_checks_first_anomalies_and_quarantine(page):

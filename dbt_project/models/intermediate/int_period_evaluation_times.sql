@@ -1,7 +1,8 @@
 {#-
     Each period of int_periods with the moment it is judged at (METHODOLOGY.md, "open at the end of P"):
     evaluated_at = min(the period's last second, the extraction time of its latest data); source_extracted_at is
-    that extraction time (Vietnam time) of the latest dossiers or petitions the period reads. Past periods are
+    that extraction time (Vietnam time) of the latest dossiers or petitions the period reads (of the published
+    evaluation, for a month that has no records: a run from the evaluation alone). Past periods are
     judged at their end; the running period at the time its records were extracted (Vietnam time, like every
     source timestamp; extracted_at is the UTC start of the extraction). first_month / last_month are the
     YYYY-MM staging periods whose records the period reads.
@@ -15,11 +16,20 @@ periods as (
 
 ),
 
-extractions as (
+record_extractions as (
 
     select period, extracted_at from {{ ref('stg_portal__dossiers') }}
     union all
     select period, extracted_at from {{ ref('stg_portal__petitions') }}
+
+),
+
+extractions as (
+
+    select period, extracted_at from record_extractions
+    union all
+    select distinct period, extracted_at from {{ ref('stg_portal__evaluation_inputs') }}
+    where period not in (select period from record_extractions)
 
 ),
 

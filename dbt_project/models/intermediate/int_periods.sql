@@ -1,4 +1,5 @@
--- Every month, quarter and year touched by the months whose dossiers are in staging (months landed only as
+-- Every month, quarter and year touched by the months whose dossiers, or published evaluation (a run from the
+-- evaluation alone), are in staging (months landed only as
 -- history for a lookback, e.g. earlier publication decisions or report counts, are not periods). Quarters and years run to date: they end
 -- after the last month staged in them (a year in progress is year to date, as the portal publishes it).
 
@@ -7,6 +8,8 @@ with
 staged_months as (
 
     select distinct period from {{ ref('stg_portal__dossiers') }}
+    union
+    select distinct period from {{ ref('stg_portal__evaluation_inputs') }}
 
 ),
 

@@ -16,6 +16,8 @@ scope as (
 units as (
 
     select * from {{ ref('int_units') }}
+    -- the units feed's units: one that only the published evaluation knows has no records
+    where unit_source = 'units_feed'
 
 ),
 

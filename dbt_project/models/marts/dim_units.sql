@@ -1,4 +1,5 @@
--- One row per unit: its latest known version (int_units).
+-- One row per unit: its latest known version (int_units), from the units feed or, for a unit only the published
+-- evaluation knows, from the evaluation (unit_source 'evaluation_only').
 
 with
 
@@ -19,7 +20,8 @@ final as (
         cast(valid_from as date) as valid_from,
         cast(valid_to as date) as valid_to,
         cast(successor_unit_id as varchar) as successor_unit_id,
-        cast(evaluation_department_id as varchar) as evaluation_department_id
+        cast(evaluation_department_id as varchar) as evaluation_department_id,
+        cast(unit_source as varchar) as unit_source
     from units
 
 )

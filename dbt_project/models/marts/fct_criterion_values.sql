@@ -75,7 +75,7 @@ source_periods as (
 ),
 
 {#- Units with inputs (known or not: the portal's national roots are not in the units feed) and their descendants
-    in force in the period (valid_from before its end, valid_to on or after its start). -#}
+    in force in the period (valid_from before its end, valid_to on or after its start) that the units feed knows. -#}
 scored_units as (
 
     select
@@ -105,6 +105,8 @@ scored_units as (
         and (descendant.valid_to is null or descendant.valid_to >= input_units.period_start)
         {# the comparable series covers exactly the units of the next period structure it has inputs for #}
         and input_units.input_source <> 'records_comparable'
+        {# a unit only the evaluation knows has no dates in force: it is scored where the portal publishes it #}
+        and descendant.unit_source = 'units_feed'
 
 ),
 

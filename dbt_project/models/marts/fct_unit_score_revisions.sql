@@ -2,19 +2,31 @@
 {#-
     The history of each unit's total points per period as the warehouse computed them, one row per distinct
     (unit, period, source extraction, total): a re-extracted month whose records changed adds a row with the new
-    extraction time and total, so rpt_rankings can flag the unit restated (đã điều chỉnh). Append-only: a rerun
+    extraction time and total, so rpt_rankings can flag the unit restated (đã điều chỉnh). Totals of the
+    period's ranked source: records, or the published evaluation in a run from it alone. Append-only: a rerun
     on the same data adds nothing. A --full-refresh starts the history again from the current extractions;
     replaying the earlier extractions (dbt var pinned_extractions) rebuilds it.
 -#}
 
 with
 
+ranked_sources as (
+
+    {{ ranked_sources() }}
+
+),
+
+{#- the totals of the period's ranked source (macros/ranked_sources.sql): records, or the published evaluation's
+    inputs in a run from it alone, so that a re-extracted evaluation that moved a total is a restatement too #}
 scores as (
 
-    select * from {{ ref('fct_unit_scores') }}
-    where input_source = 'records'
-        {#- only a period this build recomputes can have a new total #}
-        and {{ period_is_rebuilt() }}
+    select scores.* from {{ ref('fct_unit_scores') }} as scores
+    inner join ranked_sources
+        on ranked_sources.period_type = scores.period_type
+        and ranked_sources.period_start = scores.period_start
+        and ranked_sources.ranked_source = scores.input_source
+    {#- only a period this build recomputes can have a new total #}
+    where {{ period_is_rebuilt('scores.period_type', 'scores.period_start') }}
 
 ),
 

@@ -1,4 +1,5 @@
-"""90% rank intervals of ministries and provinces from a bootstrap over their records.
+"""90% rank intervals of ministries and provinces from a bootstrap over their records (or, in a run from the
+published evaluation alone, over the portal's numerators and denominators).
 
 The method and its limits are in orchestration/ranking/bootstrap.py. Ranked units only (those with dossiers in the
 period), input source `records`; replicates, level and seed come from the model's config rank_interval_replicates,
@@ -41,6 +42,22 @@ def rebuilt_periods_filter(period_from: str | None, is_incremental: bool) -> str
     return f"period_start + {PERIOD_LENGTH} > date '{period_from}-01'"
 
 
+# the sources a period may be ranked from: records where the feeds were scored, else the published evaluation
+# (macros/ranked_sources.sql)
+RANKED = "'records', 'portal_published'"
+
+
+def of_ranked_source(values):
+    """The rows of each period's ranked source: records where the period has any, else portal_published."""
+    if values.empty:
+        return values.drop(columns="input_source")
+    has_records = (values["input_source"] == "records").groupby(
+        [values["period_type"], values["period_start"]]
+    ).transform("any")
+    ranked = values[(values["input_source"] == "records") | ~has_records]
+    return ranked.drop(columns="input_source").reset_index(drop=True)
+
+
 def model(dbt, session):
     # a Python model is a table unless its own config says otherwise (strategy and period_from: dbt_project.yml)
     dbt.config(materialized="incremental")
@@ -56,21 +73,21 @@ def model(dbt, session):
     rebuilt = rebuilt_periods_filter(period_from, dbt.is_incremental)
     ranked = (
         dbt.ref("int_unit_dossier_volumes")
-        .filter(f"input_source = 'records' and dossiers_handled > 0 and {rebuilt}")
+        .filter(f"input_source in ({RANKED}) and dossiers_handled > 0 and {rebuilt}")
         .set_alias("volumes")
     )
-    values = dbt.ref("fct_criterion_values").filter(f"input_source = 'records' and {rebuilt}").set_alias("fcv")
+    values = dbt.ref("fct_criterion_values").filter(f"input_source in ({RANKED}) and {rebuilt}").set_alias("fcv")
     rules = dbt.ref("dim_criteria").set_alias("rules")
     joined = (
         values.join(peers, "fcv.unit_id = peers.unit_id")
         .join(
             ranked,
             "volumes.unit_id = fcv.unit_id and volumes.period_type = fcv.period_type "
-            "and volumes.period_start = fcv.period_start",
+            "and volumes.period_start = fcv.period_start and volumes.input_source = fcv.input_source",
         )
         .join(rules, "rules.rule_version = fcv.rule_version and rules.criterion_code = fcv.criterion_code")
         .select(
-            "fcv.period_type, fcv.period_start, peers.peer_group, peers.peer_group_unit_id, fcv.unit_id, "
+            "fcv.input_source, fcv.period_type, fcv.period_start, peers.peer_group, peers.peer_group_unit_id, fcv.unit_id, "
             "fcv.criterion_code, fcv.numerator, fcv.denominator, fcv.value_state, "
             "cast(fcv.points as double) as points, cast(fcv.max_points as double) as max_points, "
             "rules.scoring_kind, rules.target_ratio"
@@ -79,7 +96,7 @@ def model(dbt, session):
         # and an incremental one, or two runs on more threads) would draw different replicates
         .order("period_type, period_start, peer_group, peer_group_unit_id, unit_id, criterion_code")
     )
-    intervals = rank_intervals(joined.df(), settings)
+    intervals = rank_intervals(of_ranked_source(joined.df()), settings)
     if intervals.empty:
         # typed, or DuckDB reads the empty columns as NULL and the incremental build fails on the schema change
         return intervals.astype(EMPTY_TYPES)

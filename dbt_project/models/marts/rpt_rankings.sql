@@ -1,5 +1,6 @@
 {#-
-    The ranking (bảng xếp hạng): per period and unit scored from records, its rank within its peer group
+    The ranking (bảng xếp hạng): per period and unit scored from its period's ranked source (records; the
+    published evaluation's own numerators and denominators in a run from it alone, macros/ranked_sources.sql), its rank within its peer group
     (rule_peer_groups) by total points, highest first: competition rank (1, 2, 2, 4) and dense rank (1, 2, 2, 3),
     tied units listed by name. A unit with no dossier received in the period and none open at its start is not
     ranked (chưa xếp hạng).
@@ -21,12 +22,19 @@
 
 with
 
+ranked_sources as (
+
+    {{ ranked_sources() }}
+
+),
+
 scores as (
 
-    select * from {{ ref('fct_unit_scores') }}
-    where input_source in ('records', 'records_comparable')
-        {#- the rebuilt periods, and the period before each: its values are the previous ones #}
-        and {{ period_is_rebuilt_or_before() }}
+    select scores.* from {{ ref('fct_unit_scores') }} as scores
+    inner join ranked_sources
+        on {{ of_ranked_source('scores') }}
+    {#- the rebuilt periods, and the period before each: its values are the previous ones #}
+    where {{ period_is_rebuilt_or_before('scores.period_type', 'scores.period_start') }}
 
 ),
 
@@ -71,9 +79,11 @@ revisions as (
 
 criterion_values as (
 
-    select * from {{ ref('fct_criterion_values') }}
-    where input_source = 'records'
-        and {{ rebuilt_rows() }}
+    select criterion_values.* from {{ ref('fct_criterion_values') }} as criterion_values
+    inner join ranked_sources
+        on {{ of_ranked_source('criterion_values') }}
+    where criterion_values.input_source <> 'records_comparable'
+        and {{ rebuilt_rows('criterion_values.') }}
 
 ),
 
@@ -113,7 +123,7 @@ current_scores as (
         and volumes.period_start = scores.period_start
         and volumes.input_source = scores.input_source
         and volumes.unit_id = scores.unit_id
-    where scores.input_source = 'records'
+    where scores.input_source <> 'records_comparable'
         and {{ rebuilt_rows('scores.') }}
 
 ),
@@ -156,6 +166,7 @@ with_previous as (
         case previous_scores.previous.input_source
             when 'records_comparable' then 'predecessors'
             when 'records' then 'same_unit'
+            when 'portal_published' then 'same_unit'
         end as previous_basis,
         coalesce(previous_scores.previous.is_ranked, false) as was_ranked
 

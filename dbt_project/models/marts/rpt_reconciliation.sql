@@ -3,7 +3,8 @@
     - points_from_records: our scoring of our criterion inputs computed from the record feeds;
     - points_from_portal_inputs: our scoring (same rule table) of the portal's own numerators and denominators;
     - published_points: the points the portal publishes.
-    Units the portal publishes that our unit list does not know are kept (unit_id null, unit_match 'unmatched').
+    Every period the portal publishes (month, quarter, year to date). Units the portal publishes that the units
+    feed does not know are kept under their own id (unit_match 'evaluation_only'; see int_evaluation_units).
 -#}
 
 with
@@ -18,8 +19,7 @@ published as (
 scored as (
 
     select * from {{ ref('fct_criterion_values') }}
-    where period_type = 'month'
-        and {{ rebuilt_rows() }}
+    where {{ rebuilt_rows() }}
 
 ),
 
@@ -73,10 +73,12 @@ joined as (
     from published
     left join from_records
         on from_records.unit_id = published.unit_id
+        and from_records.period_type = published.period_type
         and from_records.period_start = published.period_start
         and from_records.criterion_code = published.criterion_code
     left join from_portal_inputs
         on from_portal_inputs.unit_id = published.unit_id
+        and from_portal_inputs.period_type = published.period_type
         and from_portal_inputs.period_start = published.period_start
         and from_portal_inputs.criterion_code = published.criterion_code
 
@@ -90,7 +92,7 @@ final as (
         round(points_from_records - published_points, 4) as records_minus_published,
         round(points_from_portal_inputs - published_points, 4) as portal_inputs_minus_published,
         round(points_from_records - points_from_portal_inputs, 4) as records_minus_portal_inputs,
-        unit_match = 'unmatched' as is_unknown_unit,
+        unit_match in ('evaluation_only', 'unmatched') as is_unknown_unit,
         case
             when published_points is null or points_from_records is null then null
             else abs(points_from_records - published_points) <= tolerance.points

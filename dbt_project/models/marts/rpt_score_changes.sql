@@ -1,5 +1,6 @@
 {#-
-    Why a unit's total moved (vì sao điểm thay đổi): per unit, period and criterion, the change of points from the
+    Why a unit's total moved (vì sao điểm thay đổi): per unit, period and criterion of the period's ranked source
+    (macros/ranked_sources.sql), the change of points from the
     previous period of the same type, with the same previous value as rpt_rankings (recomputed from the
     predecessors' records across a reorganisation, previous_basis 'predecessors'). The criteria's changes sum to
     the change of the total exactly, since a total is the sum of its criteria's rounded points.
@@ -17,12 +18,19 @@
 
 with
 
+ranked_sources as (
+
+    {{ ranked_sources() }}
+
+),
+
 criterion_values as (
 
-    select * from {{ ref('fct_criterion_values') }}
-    where input_source in ('records', 'records_comparable')
-        {#- the rebuilt periods, and the period before each: its values are the previous ones #}
-        and {{ period_is_rebuilt_or_before() }}
+    select criterion_values.* from {{ ref('fct_criterion_values') }} as criterion_values
+    inner join ranked_sources
+        on {{ of_ranked_source('criterion_values') }}
+    {#- the rebuilt periods, and the period before each: its values are the previous ones #}
+    where {{ period_is_rebuilt_or_before('criterion_values.period_type', 'criterion_values.period_start') }}
 
 ),
 
@@ -42,7 +50,7 @@ current_values as (
             else cast(period_start - interval 1 year as date)
         end as previous_period_start
     from criterion_values
-    where input_source = 'records'
+    where input_source <> 'records_comparable'
         and {{ rebuilt_rows() }}
 
 ),
@@ -56,7 +64,7 @@ previous_sources as (
         current_units.unit_id,
         current_units.previous_period_start,
         min(previous.input_source) filter (where previous.input_source = 'records_comparable') as comparable_source,
-        min(previous.input_source) filter (where previous.input_source = 'records') as own_source
+        min(previous.input_source) filter (where previous.input_source <> 'records_comparable') as own_source
 
     from (select distinct period_type, period_start, unit_id, previous_period_start from current_values) as current_units
     inner join criterion_values as previous

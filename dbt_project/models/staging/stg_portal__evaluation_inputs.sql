@@ -1,6 +1,8 @@
 {#-
-    The portal's published evaluation as criterion inputs: one row per period, endpoint, root and listed unit
-    (the root's overview or parent node, and each subordinate unit), and criterion. Metric endpoints carry
+    The portal's published evaluation as criterion inputs: one row per extraction month (`period`, the month run),
+    published period (`period_type` month, quarter or year, from the request's timeType; `period_start`), endpoint,
+    root and listed unit (the root's overview or parent node, and each subordinate unit), and criterion. A month's
+    extraction carries its quarter and its year as the portal published them then (to date). Metric endpoints carry
     numerator, denominator and score per criterion; the *-tree endpoints carry counts, mapped to criteria by the
     seed portal_evaluation_counts (their points come per group only, so published_points is null there).
 -#}
@@ -12,26 +14,60 @@ pages as (
     select
         period,
         extracted_at,
+        coalesce(nullif("timeType", ''), 'month') as period_type,
         "endpoint" as endpoint,
         "rootDepartmentId" as root_department_id,
+        cast("request" as json) as request,
         cast("response" as json) as response
 
     from {{ portal_records('evaluation', ['endpoint', 'timeType', 'block', 'rootDepartmentId', 'currentPage', 'request', 'response']) }}
 
 ),
 
+{#- The published period: the request's year and month or quarter (a page landed before quarters and years were
+    extracted is a month, of its folder). -#}
+dated_pages as (
+
+    select
+        period,
+        extracted_at,
+        period_type,
+        case period_type
+            when 'year' then make_date(try_cast(json_extract_string(request, '$.year') as integer), 1, 1)
+            when 'quarter' then make_date(
+                try_cast(json_extract_string(request, '$.year') as integer),
+                try_cast(json_extract_string(request, '$.quarter') as integer) * 3 - 2,
+                1
+            )
+            else coalesce(
+                make_date(
+                    try_cast(json_extract_string(request, '$.year') as integer),
+                    try_cast(json_extract_string(request, '$.month') as integer),
+                    1
+                ),
+                cast(period || '-01' as date)
+            )
+        end as period_start,
+        endpoint,
+        root_department_id,
+        response
+
+    from pages
+
+),
+
 metric_nodes as (
 
-    select period, extracted_at, endpoint, root_department_id, true as is_root_node,
+    select period, extracted_at, period_type, period_start, endpoint, root_department_id, true as is_root_node,
         json_extract(response, '$.data.overview') as node
-    from pages
+    from dated_pages
     where endpoint in ('transparency', 'dossier-digitized', 'handling-satisfaction')
 
     union all
 
-    select period, extracted_at, endpoint, root_department_id, false as is_root_node,
+    select period, extracted_at, period_type, period_start, endpoint, root_department_id, false as is_root_node,
         unnest(json_extract(response, '$.data.evaluation[*]')) as node
-    from pages
+    from dated_pages
     where endpoint in ('transparency', 'dossier-digitized', 'handling-satisfaction')
 
 ),
@@ -41,6 +77,8 @@ metric_inputs as (
     select
         period,
         extracted_at,
+        period_type,
+        period_start,
         endpoint,
         root_department_id,
         is_root_node,
@@ -56,6 +94,8 @@ metric_rows as (
     select
         period,
         extracted_at,
+        period_type,
+        period_start,
         endpoint,
         root_department_id,
         is_root_node,
@@ -75,16 +115,16 @@ metric_rows as (
 
 tree_nodes as (
 
-    select period, extracted_at, endpoint, root_department_id, true as is_root_node,
+    select period, extracted_at, period_type, period_start, endpoint, root_department_id, true as is_root_node,
         json_extract(response, '$.data.parent') as node
-    from pages
+    from dated_pages
     where endpoint in (select endpoint from {{ ref('portal_evaluation_counts') }})
 
     union all
 
-    select period, extracted_at, endpoint, root_department_id, false as is_root_node,
+    select period, extracted_at, period_type, period_start, endpoint, root_department_id, false as is_root_node,
         unnest(json_extract(response, '$.data.children[*]')) as node
-    from pages
+    from dated_pages
     where endpoint in (select endpoint from {{ ref('portal_evaluation_counts') }})
 
 ),
@@ -94,6 +134,8 @@ tree_rows as (
     select
         tree_nodes.period,
         tree_nodes.extracted_at,
+        tree_nodes.period_type,
+        tree_nodes.period_start,
         tree_nodes.endpoint,
         tree_nodes.root_department_id,
         tree_nodes.is_root_node,
@@ -127,6 +169,8 @@ final as (
     select
         rows.period,
         rows.extracted_at,
+        rows.period_type,
+        rows.period_start,
         rows.endpoint,
         nullif(rows.root_department_id, 'NATION') as root_department_id,
         rows.is_root_node,

@@ -1324,6 +1324,14 @@ class _View:
         units = self.table.drop_duplicates("unit_code").set_index("unit_code")
         self.units = units
         self.unit_rows = units.to_dict("index")
+        # the drill-down asks for every unit's children: lookups, not a scan of the table per request
+        self.code_by_id = {row["id_danh_gia"]: code for code, row in reversed(self.unit_rows.items())}
+        self.children_of: dict[str, list[str]] = {}
+        for code, row in self.unit_rows.items():
+            if code in self.end_in_force:
+                self.children_of.setdefault(row["parent_code"], []).append(code)
+        for children in self.children_of.values():
+            children.sort()
         self.prev_groups = None
         prev = period.previous()
         try:
@@ -1365,7 +1373,6 @@ class _View:
 
 def _resolve_root(view: _View, body: dict) -> tuple[str, list[str]]:
     """The root unit and its direct subordinates (units in force on the period's last evaluated day)."""
-    tbl = view.units
     root_id = body.get("rootDepartmentId")
     block = body.get("block", "province")
     if root_id in (None, ""):
@@ -1375,13 +1382,10 @@ def _resolve_root(view: _View, body: dict) -> tuple[str, list[str]]:
     else:
         if not isinstance(root_id, str):
             raise ValueError("rootDepartmentId must be a string")
-        hit = tbl.index[tbl["id_danh_gia"] == root_id]
-        if len(hit) == 0:
+        root = view.code_by_id.get(root_id)
+        if root is None:
             raise ValueError(f"rootDepartmentId {root_id!r} is not a unit evaluated in {view.period.key}")
-        root = hit[0]
-    in_force = view.end_in_force
-    children = sorted(c for c in tbl.index[tbl["parent_code"] == root] if c in in_force)
-    return root, children
+    return root, view.children_of.get(root, [])
 
 
 def _page(body: dict, items: list) -> tuple[list, dict]:

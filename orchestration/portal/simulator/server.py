@@ -68,8 +68,11 @@ class PortalSimulator:
         port: int = 0,
         as_of: datetime | None = None,
         data: PortalData | None = None,
+        serve_feeds: bool = True,
     ) -> None:
         self.config = config or SimulatorConfig()
+        # False: a public portal, which publishes the evaluation (§2) and answers 404 for every record feed (§1)
+        self.serve_feeds = serve_feeds
         self.data = data or PortalData(self.config)
         self.token = token
         self.faults = faults or FaultPlan()
@@ -113,6 +116,8 @@ class PortalSimulator:
 
     def feed_page(self, dataset: str, query: dict[str, str], fault: FaultRule | None) -> bytes:
         """The JSON body of one feed page. The records come pre-encoded from the feed (`Feed.rows_json`)."""
+        if not self.serve_feeds:
+            raise _HttpError(404, "NOT_FOUND", "this portal publishes no record feeds (only the evaluation)")
         if dataset not in DATASETS:
             raise _HttpError(404, "NOT_FOUND", f"unknown dataset {dataset!r}")
         try:
@@ -257,7 +262,8 @@ def _make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
 
         def _admin(self, method: str, path: str, body: Any) -> dict[str, Any]:
             if path == "/_sim/health":
-                return {"status": "ok", "seed": sim.config.seed, "scale": sim.config.scale}
+                return {"status": "ok", "seed": sim.config.seed, "scale": sim.config.scale,
+                        "serves_feeds": sim.serve_feeds}
             if path == "/_sim/faults":
                 if method == "POST":
                     rules = body if isinstance(body, list) else [body]
