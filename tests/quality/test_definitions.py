@@ -26,7 +26,7 @@ def test_the_staging_schema_suite_has_exactly_the_columns_dbt_documents_in_order
         for m in yaml.safe_load(STAGING_MODELS_YML.read_text(encoding="utf-8"))["models"]
     }
     expected = {table: [c for c, _ in columns] for table, columns in staging_schema().items()}
-    # evaluation_inputs has no entry in _portal__models.yml; every documented model is in the suite as documented.
+    # Every documented model is in the suite exactly as documented, the evaluation inputs included.
     assert set(documented) <= set(expected)
     for table, columns in documented.items():
         assert expected[table] == columns, table
@@ -37,8 +37,21 @@ def test_the_keys_come_from_dbt_unique_combination_tests():
     keys = staging_keys()
     assert keys["stg_portal__dossiers"] == ("period", "dossier_id")
     assert keys["stg_portal__report_counts"] == ("period", "unit_id", "report_month_start")
-    assert "stg_portal__evaluation_inputs" not in keys and "stg_portal__quarantine" not in keys
-    assert len(keys) == 14
+    # One row per published criterion of a node: the node is its place in the drill-down (root, department) and the
+    # period is the published one (month, quarter or year), not only the run's month.
+    assert keys["stg_portal__evaluation_inputs"] == (
+        "period",
+        "period_type",
+        "period_start",
+        "endpoint",
+        "root_department_id",
+        "is_root_node",
+        "department_id",
+        "department_name",
+        "criterion_code",
+    )
+    assert "stg_portal__quarantine" not in keys
+    assert len(keys) == 15
 
 
 def test_every_staging_date_column_has_plausible_bounds():
