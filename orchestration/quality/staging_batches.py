@@ -50,6 +50,19 @@ def staging_keys() -> dict[str, tuple[str, ...]]:
     return keys
 
 
+@lru_cache(maxsize=1)
+def record_keys() -> dict[str, tuple[str, ...]]:
+    """Each staging model's key, to name example rows by: its `unique_combination` test, or for a model whose key
+    holds by construction and is not tested (the views of a dossier's lists), the `record_key` of its meta."""
+    models = yaml.safe_load(STAGING_MODELS_YML.read_text(encoding="utf-8"))["models"]
+    declared = {
+        model["name"]: tuple(model["config"]["meta"]["record_key"])
+        for model in models
+        if "record_key" in ((model.get("config") or {}).get("meta") or {})
+    }
+    return declared | staging_keys()
+
+
 def column_signatures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every column of the staging models: table_name, column_name, data_type and `table.column TYPE`."""
     return frame(
@@ -169,7 +182,7 @@ def date_ranges(con: duckdb.DuckDBPyConnection, month: Month, lookback_years: in
     """Per bounded date column: the month's rows outside their plausible range, with the range and examples."""
     present = _staging_tables(con)
     bounds = _bound_values(month, lookback_years)
-    keys = staging_keys()
+    keys = record_keys()
     by_table: dict[str, list[DateBounds]] = {}
     for rule in DATE_BOUNDS:
         if rule.table in present:

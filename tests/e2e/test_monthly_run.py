@@ -19,6 +19,8 @@ from orchestration.pipeline import run_months
 from orchestration.portal.simulator.server import PortalSimulator
 from orchestration.settings import load_settings
 from tests.conftest import AS_OF, TEST_CONFIG
+from tests.fixtures.warehouse_rows import RECORDED as RECORDED_ROWS
+from tests.fixtures.warehouse_rows import differences, table_digests
 
 pytestmark = pytest.mark.e2e
 
@@ -178,6 +180,15 @@ def test_no_personal_data_column_or_value_beyond_staging(warehouse_run, portal_d
 
 def test_running_a_month_again_is_idempotent(warehouse_run):
     assert warehouse_snapshot(warehouse_run["settings"].duckdb_path) == warehouse_run["snapshot"]
+
+
+def test_every_table_has_the_rows_of_the_recorded_build(warehouse_run):
+    """The same rows as the build recorded before a change of design (tests/fixtures/warehouse_rows.py): every
+    staging table and view, intermediate model and mart of June and July, table by table, an order-independent
+    digest of the rows beside their count. Issue 15 recorded it before the dossier's lists moved onto its row."""
+    recorded = json.loads(RECORDED_ROWS.read_text(encoding="utf-8"))
+    built = table_digests(warehouse_run["settings"].duckdb_path, recorded)
+    assert differences(recorded, built) == []
 
 
 def test_cli_runs_a_month_on_the_embedded_simulator(tmp_path):

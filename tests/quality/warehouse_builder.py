@@ -120,6 +120,8 @@ def _sql_value(column: str, data_type: str, table: str, month: Month) -> str:
         return f"cast(1 as {data_type})"
     if data_type == "BOOLEAN":
         return "true"
+    if data_type.startswith("STRUCT(") and data_type.endswith("[]"):  # a dossier's nested list: none here
+        return f"cast([] as {data_type})"
     if data_type.endswith("[]"):
         return "['x']"
     if column == "dataset":

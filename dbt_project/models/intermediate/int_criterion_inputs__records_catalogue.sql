@@ -34,7 +34,7 @@ scope as (
 
 dossier_flags as (
 
-    select * from {{ ref('int_dossier_flags') }}
+    select * from {{ ref('int_dossier_facts') }}
     where {{ period_is_rebuilt_or_before() }}
 
 ),

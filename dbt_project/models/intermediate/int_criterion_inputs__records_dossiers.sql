@@ -8,7 +8,7 @@
       0, the previous calendar year's reported total / rule parameter fallback_<period_type>_divisor. Reported
       counts: for each unit and month, the latest extraction up to the period's last month.
     - DOSSIER_ON_TIME: on time or open within deadline / received in P or open at its start
-      (int_dossier_outcomes.is_in_on_time_set).
+      (int_dossier_facts.is_in_on_time_set).
     - AVG_PROCESSING_DAYS: working days net of supplements summed / dossiers of that set ended in P with a
       terminal status.
     - ONLINE_DOSSIER_SUBMISSION: received online (channel 2) and, for a paper-result procedure, with an
@@ -63,7 +63,7 @@ parameters as (
 
 dossier_flags as (
 
-    select * from {{ ref('int_dossier_flags') }}
+    select * from {{ ref('int_dossier_facts') }}
     where {{ period_is_rebuilt_or_before() }}
 
 ),

@@ -1,43 +1,4 @@
-{#- One row per entry of the parent's list, numbered from 1 in the order the portal sent them. -#}
+{{ config(materialized='view') }}
 
-with
-
-dossiers as (
-
-    select * from {{ ref('base_portal__dossiers') }}
-    where len(quarantine_issues) = 0
-        and {{ period_window_filter('period') }}
-
-),
-
-numbered_entries as (
-
-    select
-        dossiers.period,
-        dossiers.extracted_at,
-        dossiers.dossier_id,
-        unnest(
-            list_transform(dossiers.components, lambda entry, position: {'entry': entry, 'position': position})
-        ) as numbered
-
-    from dossiers
-
-),
-
-final as (
-
-    select
-        period,
-        extracted_at,
-        dossier_id,
-        cast(numbered.position as integer) as component_sequence,
-        numbered.entry.component_code as component_code,
-        numbered.entry.is_digitized as is_digitized,
-        numbered.entry.is_reused as is_reused,
-        numbered.entry.is_from_personal_data_store as is_from_personal_data_store
-
-    from numbered_entries
-
-)
-
-select * from final
+{#- One row per entry of the dossier's TaiLieuNop (stg_portal__dossiers.components): a view. -#}
+{{ dossier_list_entries('components', 'component_sequence', ['component_code', 'is_digitized', 'is_reused', 'is_from_personal_data_store']) }}

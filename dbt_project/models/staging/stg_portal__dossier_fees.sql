@@ -1,41 +1,4 @@
-{#- One row per entry of the parent's list, numbered from 1 in the order the portal sent them. -#}
+{{ config(materialized='view') }}
 
-with
-
-dossiers as (
-
-    select * from {{ ref('base_portal__dossiers') }}
-    where len(quarantine_issues) = 0
-        and {{ period_window_filter('period') }}
-
-),
-
-numbered_entries as (
-
-    select
-        dossiers.period,
-        dossiers.extracted_at,
-        dossiers.dossier_id,
-        unnest(
-            list_transform(dossiers.fees, lambda entry, position: {'entry': entry, 'position': position})
-        ) as numbered
-
-    from dossiers
-
-),
-
-final as (
-
-    select
-        period,
-        extracted_at,
-        dossier_id,
-        cast(numbered.position as integer) as fee_sequence,
-        numbered.entry.fee_code as fee_code,
-        numbered.entry.amount_vnd as amount_vnd
-
-    from numbered_entries
-
-)
-
-select * from final
+{#- One row per entry of the dossier's DanhSachLePhi (stg_portal__dossiers.fees): a view. -#}
+{{ dossier_list_entries('fees', 'fee_sequence', ['fee_code', 'amount_vnd']) }}

@@ -1,41 +1,4 @@
-{#- One row per entry of the parent's list, numbered from 1 in the order the portal sent them. -#}
+{{ config(materialized='view') }}
 
-with
-
-dossiers as (
-
-    select * from {{ ref('base_portal__dossiers') }}
-    where len(quarantine_issues) = 0
-        and {{ period_window_filter('period') }}
-
-),
-
-numbered_entries as (
-
-    select
-        dossiers.period,
-        dossiers.extracted_at,
-        dossiers.dossier_id,
-        unnest(
-            list_transform(dossiers.status_history, lambda entry, position: {'entry': entry, 'position': position})
-        ) as numbered
-
-    from dossiers
-
-),
-
-final as (
-
-    select
-        period,
-        extracted_at,
-        dossier_id,
-        cast(numbered.position as integer) as status_sequence,
-        numbered.entry.status as status,
-        numbered.entry.changed_at as changed_at
-
-    from numbered_entries
-
-)
-
-select * from final
+{#- One row per entry of the dossier's QuaTrinhXuLy (stg_portal__dossiers.status_history): a view. -#}
+{{ dossier_list_entries('status_history', 'status_sequence', ['status', 'changed_at']) }}

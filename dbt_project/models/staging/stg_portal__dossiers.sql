@@ -48,7 +48,30 @@ final as (
         coalesce(
             list_filter(list_transform(database_links, lambda d: d.database_code), lambda code: code is not null),
             []
-        ) as database_codes
+        ) as database_codes,
+        {#- The dossier's lists themselves, in the order the portal sent them, as lists of structs: the per-dossier
+            facts (int_dossier_facts) read them on this row, in the one pass over the dossiers, and the
+            stg_portal__dossier_* views unnest them for analysts. Only the parsed fields; the raw text the
+            quarantine checks stays in base_portal__dossiers. An empty or missing list is []. #}
+        coalesce(
+            list_transform(status_history, lambda e: {'status': e.status, 'changed_at': e.changed_at}), []
+        ) as status_history,
+        coalesce(
+            list_transform(supplements, lambda e: {'requested_at': e.requested_at, 'completed_at': e.completed_at}),
+            []
+        ) as supplements,
+        coalesce(
+            list_transform(components, lambda e: {
+                'component_code': e.component_code,
+                'is_digitized': e.is_digitized,
+                'is_reused': e.is_reused,
+                'is_from_personal_data_store': e.is_from_personal_data_store
+            }),
+            []
+        ) as components,
+        coalesce(results, []) as results,
+        coalesce(list_transform(fees, lambda e: {'fee_code': e.fee_code, 'amount_vnd': e.amount_vnd}), []) as fees,
+        coalesce(database_links, []) as database_links
 
     from dossiers
     where len(quarantine_issues) = 0
