@@ -12,13 +12,19 @@ month's run costs the same whatever the history behind it.
 from __future__ import annotations
 
 import contextlib
-import json
+import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
 from orchestration.landing import EVALUATION, FEEDS, dataset_dir_name
 from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES, duckdb_config
+
+# the environment variables that carry the build window to dbt (macros/period_window.sql)
+WINDOW_ENV = {"period_from": "DVC_INDEX_PERIOD_FROM", "period_to": "DVC_INDEX_PERIOD_TO"}
+WINDOW_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 # the staging table that holds every landed record of a dataset, quarantined ones included
 STAGED_TABLE = {**{ds: f"base_portal__{dataset_dir_name(ds)}" for ds in FEEDS}, EVALUATION: "stg_portal__evaluation_inputs"}
@@ -56,11 +62,38 @@ def build_window(first: str, last: str, raw_dir: Path, duckdb_path: Path) -> tup
     return (min([first, *unstaged]), last)
 
 
-def dbt_build_args(period_from: str, period_to: str, *, full_refresh: bool = False) -> list[str]:
-    """dbt's command line for building the months `period_from`..`period_to` (YYYY-MM): models, seeds and data
-    tests of the window, without the unit tests (DBT_MONTHLY_BUILD_EXCLUDES)."""
-    args = ["build", "--vars", json.dumps({"period_from": period_from, "period_to": period_to}),
-            *DBT_MONTHLY_BUILD_EXCLUDES]
+def dbt_build_args(*, full_refresh: bool = False) -> list[str]:
+    """dbt's command line for a monthly build: models, seeds and data tests, without the unit tests
+    (DBT_MONTHLY_BUILD_EXCLUDES). The window is not on it but in the environment (dbt_window_env)."""
+    args = ["build", *DBT_MONTHLY_BUILD_EXCLUDES]
     if full_refresh:
         args.append("--full-refresh")
     return args
+
+
+def dbt_window_env(period_from: str, period_to: str) -> dict[str, str]:
+    """The build window `period_from`..`period_to` (YYYY-MM) as the environment dbt reads it at execution
+    (macros/period_window.sql). Not `--vars`: a changed var makes dbt re-parse the whole project every month."""
+    for name, value in (("period_from", period_from), ("period_to", period_to)):
+        if not WINDOW_MONTH.fullmatch(value or ""):
+            raise ValueError(f"{name} must be YYYY-MM, got {value!r}")
+    if period_from > period_to:
+        raise ValueError(f"period_from {period_from} is after period_to {period_to}")
+    return {WINDOW_ENV["period_from"]: period_from, WINDOW_ENV["period_to"]: period_to}
+
+
+@contextlib.contextmanager
+def window_in_environment(period_from: str, period_to: str) -> Iterator[dict[str, str]]:
+    """The window set in this process's environment for the dbt command started inside (dagster-dbt gives its
+    dbt process a copy of os.environ), and the previous values back afterwards."""
+    env = dbt_window_env(period_from, period_to)
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield env
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

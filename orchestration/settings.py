@@ -36,6 +36,13 @@ class Settings:
     def quality_dir(self) -> Path:
         return self.home / "quality"
 
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's target folder for this home's monthly builds: its partial parse stays valid from month to month
+        (dbt parses the whole project again when the profile's paths change, as they do from one home to another;
+        the window is not part of what it parses, macros/period_window.sql)."""
+        return self.home / "dbt" / "target"
+
     def dbt_env(self) -> dict[str, str]:
         """Environment that dbt's profiles.yml and sources read (absolute paths, never the token)."""
         return {"DVC_INDEX_HOME": str(self.home), "DUCKDB_PATH": str(self.duckdb_path)}

@@ -7,7 +7,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.build_window import build_window, dbt_build_args
+from orchestration.build_window import build_window, dbt_build_args, window_in_environment
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import monthly_partitions
 from orchestration.settings import load_settings
@@ -45,5 +45,6 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, con
     period_from, period_to = build_window(window.start, window.end, settings.raw_dir, settings.duckdb_path)
     if period_from != window.start:
         context.log.info(f"staging also builds {period_from} onwards: history landed for this month's lookbacks")
-    args = dbt_build_args(period_from, period_to, full_refresh=config.full_refresh)
-    yield from dbt.cli(args, context=context).stream()
+    args = dbt_build_args(full_refresh=config.full_refresh)
+    with window_in_environment(period_from, period_to):
+        yield from dbt.cli(args, context=context, target_path=settings.dbt_target_dir).stream()

@@ -85,22 +85,22 @@ def stage_extract(month: str, scale: str, seed: int = 766) -> dict[str, Any]:
 
 
 def stage_transform(home: str, month: str) -> dict[str, Any]:
-    """dbt build of the month's window, as the monthly run's dbt step builds it (same arguments, partial parsing
-    from the project's target folder as dagster-dbt does), with where the time went (run_results.json)."""
+    """dbt build of the month's window, as the monthly run's dbt step builds it (same arguments and environment,
+    the same target folder of the home, so the same partial parse), with where the time went (run_results.json)."""
     import shutil
 
-    from orchestration.build_window import dbt_build_args
+    from orchestration.build_window import dbt_build_args, dbt_window_env
 
-    window_args = dbt_build_args(month, month)  # exactly the monthly dbt step's: ["build", ...]
+    window_args = dbt_build_args()  # exactly the monthly dbt step's: ["build", ...], the window in the environment
     settings = load_settings({"DVC_INDEX_HOME": home})
-    env = {**os.environ, **settings.dbt_env()}
+    env = {**os.environ, **settings.dbt_env(), **dbt_window_env(month, month)}
     env.pop("PORTAL_TOKEN", None)
+    target = settings.dbt_target_dir
+    partial_parse = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
+    if partial_parse.exists() and not (target / partial_parse.name).exists():  # as dagster-dbt seeds a target
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(partial_parse, target / partial_parse.name)
     with tempfile.TemporaryDirectory(prefix="bench-dbt-") as scratch:
-        target = Path(scratch) / "target"
-        partial_parse = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
-        if partial_parse.exists():
-            target.mkdir()
-            shutil.copy(partial_parse, target / partial_parse.name)
         args = [
             str(Path(sys.executable).parent / "dbt"), *window_args, "--project-dir", str(DBT_PROJECT_DIR),
             "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target),
@@ -109,9 +109,9 @@ def stage_transform(home: str, month: str) -> dict[str, Any]:
         started = time.perf_counter()
         done = subprocess.run(args, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - started
-        if done.returncode != 0:
-            raise RuntimeError("dbt build failed:\n" + (done.stdout + done.stderr)[-3000:])
-        results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    if done.returncode != 0:
+        raise RuntimeError("dbt build failed:\n" + (done.stdout + done.stderr)[-3000:])
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
     return {"dbt": "build", "window": month, "args": window_args, **build_breakdown(results, wall)}
 
 

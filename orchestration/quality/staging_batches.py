@@ -7,8 +7,9 @@ column, a table's key, a dataset), computed in one DuckDB scan, and the expectat
 - schema: `information_schema.columns` gives each column's declared DuckDB type without reading a row. Checking
   pandas dtypes of a sample would be weaker: DECIMAL, DATE and nullable integers all arrive as float64 or
   datetime64, and a LIMIT sample of a month with no rows has nothing to infer from.
-- keys: a DuckDB group-by on the dbt model's unique key (from `_portal__models.yml`, the contract dbt tests
-  too) gives per table the rows, the duplicated keys and a few examples; only those numbers reach pandas.
+- keys: a DuckDB group-by on the model's unique key (`unique_key` in `_portal__models.yml`; the gate is its only
+  check, dbt does not test it too) gives per table the rows, the duplicated keys, the rows with a null key part
+  and a few examples; only those numbers reach pandas.
 - dates: one scan per table computes, for each date column, the rows outside the plausible bounds relative to
   the period (and the earliest and latest values, and example keys).
 - volumes and quarantine share: row counts per dataset and period.
@@ -38,28 +39,32 @@ QUARANTINED_DATASETS = ("units", "procedures", "publication_decisions", "dossier
 EXAMPLES = 5
 
 
+def _staging_models() -> list[dict]:
+    return yaml.safe_load(STAGING_MODELS_YML.read_text(encoding="utf-8"))["models"]
+
+
+def _meta(model: dict) -> dict:
+    return (model.get("config") or {}).get("meta") or {}
+
+
 @lru_cache(maxsize=1)
 def staging_keys() -> dict[str, tuple[str, ...]]:
-    """Each staging model's unique key: its `unique_combination` test in the dbt project."""
-    models = yaml.safe_load(STAGING_MODELS_YML.read_text(encoding="utf-8"))["models"]
-    keys = {}
-    for model in models:
-        for test in model.get("data_tests") or []:
-            if isinstance(test, dict) and "unique_combination" in test:
-                keys[model["name"]] = tuple(test["unique_combination"]["arguments"]["combination_of_columns"])
-    return keys
+    """Each staging model's unique key: `unique_key` in its meta in the dbt project. The gate is what checks it
+    (unique, and no part null but the `nullable_key_columns`); dbt does not test it again."""
+    return {m["name"]: tuple(_meta(m)["unique_key"]) for m in _staging_models() if "unique_key" in _meta(m)}
+
+
+@lru_cache(maxsize=1)
+def nullable_key_columns() -> dict[str, tuple[str, ...]]:
+    """Per staging model, the parts of its key that may be null (`nullable_key_columns` in its meta)."""
+    return {m["name"]: tuple(_meta(m).get("nullable_key_columns") or ()) for m in _staging_models() if "unique_key" in _meta(m)}
 
 
 @lru_cache(maxsize=1)
 def record_keys() -> dict[str, tuple[str, ...]]:
-    """Each staging model's key, to name example rows by: its `unique_combination` test, or for a model whose key
-    holds by construction and is not tested (the views of a dossier's lists), the `record_key` of its meta."""
-    models = yaml.safe_load(STAGING_MODELS_YML.read_text(encoding="utf-8"))["models"]
-    declared = {
-        model["name"]: tuple(model["config"]["meta"]["record_key"])
-        for model in models
-        if "record_key" in ((model.get("config") or {}).get("meta") or {})
-    }
+    """Each staging model's key, to name example rows by: its `unique_key`, or for a model whose key holds by
+    construction and is not checked (the views of a dossier's lists), the `record_key` of its meta."""
+    declared = {m["name"]: tuple(_meta(m)["record_key"]) for m in _staging_models() if "record_key" in _meta(m)}
     return declared | staging_keys()
 
 
@@ -92,22 +97,26 @@ def _key_text(columns: tuple[str, ...]) -> str:
 
 
 def duplicate_keys(con: duckdb.DuckDBPyConnection, month: Month) -> pd.DataFrame:
-    """Per staging model with a key: the month's rows, how many keys occur more than once, and examples."""
+    """Per staging model with a key: the month's rows, how many keys occur more than once, how many rows have a
+    null part of the key (one that may not be null), and examples of either."""
     present = _staging_tables(con)
     parts = []
     for table, key in sorted(staging_keys().items()):
         if table not in present:
             continue  # the schema check names the missing table
         key_list = ", ".join(_quote(c) for c in key)
+        required = [c for c in key if c not in nullable_key_columns()[table]]
+        has_null = " or ".join(f"{_quote(c)} is null" for c in required) or "false"
         parts.append(f"""
             select '{table}' as table_name, '{", ".join(key)}' as key_columns,
                 coalesce(sum(copies), 0)::bigint as "rows",
                 count(*) filter (where copies > 1) as duplicate_keys,
+                coalesce(sum(copies) filter (where has_null), 0)::bigint as null_key_rows,
                 coalesce(array_to_string(
-                    list_slice(list(key_text order by key_text) filter (where copies > 1), 1, {EXAMPLES}), ', '), '')
-                    as examples
+                    list_slice(list(key_text order by key_text) filter (where copies > 1 or has_null), 1, {EXAMPLES}),
+                    ', '), '') as examples
             from (
-                select {key_list}, {_key_text(key)} as key_text, count(*) as copies
+                select {key_list}, {_key_text(key)} as key_text, {has_null} as has_null, count(*) as copies
                 from staging.{_quote(table)} where period = $period group by all
             )""")
     return frame(con, " union all ".join(parts) + " order by table_name", {"period": month.label})

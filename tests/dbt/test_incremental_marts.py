@@ -5,7 +5,7 @@ the province merger, so July's ranking reads June's values recomputed over the m
 predecessors), after each landing step:
 
 - `incremental.duckdb`, as a month's run builds it: dbt with the month's window (period_from / period_to, from
-  orchestration.build_window), so the intermediate models and marts recompute only the periods from that month on
+  orchestration.build_window, in the environment as the pipeline passes it), so the intermediate models and marts recompute only the periods from that month on
   and the comparable rows of the period before;
 - `everything.duckdb`, as the warehouse was built before models were incremental: dbt without a window, which
   recomputes every period (the revisions history still appends, as it always has).
@@ -13,12 +13,12 @@ predecessors), after each landing step:
 Steps: June lands and both build; July lands and both build; June is restated with an extraction that has no
 dossier at all, and June is rebuilt (so June's month and quarter must be emptied, and July recomputed without a
 previous value). After the July and restatement steps every row of every intermediate and marts table must be
-the same in both (fct_unit_score_revisions.recorded_at aside: the time of the build).
+the same in both (fct_unit_score_revisions.recorded_at aside: the time of the build). A new month's window keeps
+the project's partial parse: only the first build of each warehouse parses the whole project.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.build_window import build_window
+from orchestration.build_window import build_window, dbt_window_env
 from orchestration.evaluation_landing import EvaluationExtractor
 from orchestration.landing import FEEDS, FeedExtractor
 from orchestration.portal.client import PortalClient
@@ -58,9 +58,14 @@ def land_month(client: PortalClient, raw_dir: Path, month: str, *, evaluation: b
         EvaluationExtractor(client, raw_dir).extract(month)
 
 
-def run_dbt(home: Path, warehouse: Path, variables: dict | None = None) -> None:
-    """dbt build of the models and seeds (the data tests change nothing and are left out, to keep this fast)."""
+FULL_PARSE = "Unable to do partial parsing"  # what dbt logs when it parses the whole project again
+
+
+def run_dbt(home: Path, warehouse: Path, window: tuple[str, str] | None = None) -> str:
+    """dbt build of the models and seeds (the data tests change nothing and are left out, to keep this fast), with
+    the window as the monthly run passes it; returns dbt's output."""
     env = {**os.environ, "DVC_INDEX_HOME": str(home), "DUCKDB_PATH": str(warehouse)}
+    env.update(dbt_window_env(*window) if window else {})
     env.pop("DVC_INDEX_PSEUDONYM_SALT", None)
     env.pop("PORTAL_TOKEN", None)
     command = [
@@ -69,17 +74,19 @@ def run_dbt(home: Path, warehouse: Path, variables: dict | None = None) -> None:
         # a target folder per warehouse: each keeps its own partial parse
         "--target-path", str(home / f"target_{warehouse.stem}"), "--log-path", str(home / "logs"),
     ]
-    if variables:
-        command += ["--vars", json.dumps(variables)]
     result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    return result.stdout
 
 
-def build_both(home: Path, month: str) -> tuple[str, str]:
-    """Build the month into both warehouses; returns the incremental build's window."""
+def build_both(home: Path, month: str, parses: list[bool] | None = None) -> tuple[str, str]:
+    """Build the month into both warehouses; returns the incremental build's window. Appends to `parses` whether
+    the incremental build parsed the whole project."""
     incremental, everything = home / "incremental.duckdb", home / "everything.duckdb"
     period_from, period_to = build_window(month, month, home / "raw", incremental)
-    run_dbt(home, incremental, {"period_from": period_from, "period_to": period_to})
+    output = run_dbt(home, incremental, (period_from, period_to))
+    if parses is not None:
+        parses.append(FULL_PARSE in output)
     run_dbt(home, everything)
     return period_from, period_to
 
@@ -161,13 +168,13 @@ def built(portal_data, tmp_path_factory) -> dict:
     home = tmp_path_factory.mktemp("incremental")
     raw_dir = home / "raw"
     incremental = home / "incremental.duckdb"
-    outcome: dict = {"home": home}
+    outcome: dict = {"home": home, "full_parses": []}
     with PortalSimulator(TEST_CONFIG, data=portal_data, as_of=AS_OF) as sim, PortalClient(sim.url) as client:
         land_month(client, raw_dir, JUNE, evaluation=False)
         build_both(home, JUNE)
         plant_sentinels(incremental)
         land_month(client, raw_dir, JULY, evaluation=True)
-    outcome["july_window"] = build_both(home, JULY)
+    outcome["july_window"] = build_both(home, JULY, outcome["full_parses"])
     outcome["sentinels_after_july"] = sentinels_left(incremental)
     remove_sentinels(incremental)
     outcome["after_july"] = differences(incremental, home / "everything.duckdb")
@@ -177,7 +184,7 @@ def built(portal_data, tmp_path_factory) -> dict:
     )
     # June again, its one dossier quarantined (no MaHoSo): June has no dossier in staging any more
     write_raw(home, "dossiers", JUNE, RESTATED_JUNE, [QUARANTINED_DOSSIER], ["MaHoSo"])
-    outcome["restated_window"] = build_both(home, JUNE)
+    outcome["restated_window"] = build_both(home, JUNE, outcome["full_parses"])
     outcome["after_restatement"] = differences(incremental, home / "everything.duckdb")
     return outcome
 
@@ -186,6 +193,11 @@ def test_july_builds_only_its_own_window(built):
     assert built["july_window"] == (JULY, JULY)
     # June's own row is not rebuilt with July; June's comparable row (July's structure) and July's are
     assert built["sentinels_after_july"] == {(JUNE, "records")}
+
+
+def test_a_new_months_window_keeps_the_partial_parse(built):
+    # July after June, then June again: the window changed each time, and dbt parsed only what had changed
+    assert built["full_parses"] == [False, False]
 
 
 def test_month_by_month_equals_rebuilding_every_period(built):

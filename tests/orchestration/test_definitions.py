@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
-import json
+import os
 
 import dagster as dg
 import pytest
 
-from orchestration.build_window import dbt_build_args
+from orchestration.build_window import dbt_build_args, dbt_window_env, window_in_environment
 from orchestration.partitions import monthly_partitions, months_between
 
 
-def test_dbt_build_args_carry_the_partition_window():
-    args = dbt_build_args("2025-05", "2025-08")
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {"period_from": "2025-05", "period_to": "2025-08"}
-    assert "--full-refresh" in dbt_build_args("2025-05", "2025-05", full_refresh=True)
+def test_the_partition_window_reaches_dbt_by_the_environment_not_vars():
+    # a var that changes every month would make dbt parse the whole project every month
+    assert "--vars" not in dbt_build_args() and dbt_build_args()[0] == "build"
+    assert "--full-refresh" in dbt_build_args(full_refresh=True)
+    assert dbt_window_env("2025-05", "2025-08") == {"DVC_INDEX_PERIOD_FROM": "2025-05", "DVC_INDEX_PERIOD_TO": "2025-08"}
+    for bad in (("2025-13", "2025-13"), ("2025-07'; drop table x", "2025-07"), ("", "2025-07")):
+        with pytest.raises(ValueError, match="must be YYYY-MM"):
+            dbt_window_env(*bad)
+    with pytest.raises(ValueError, match="after"):
+        dbt_window_env("2025-08", "2025-07")
+
+
+def test_the_window_is_in_the_environment_only_while_dbt_starts(monkeypatch):
+    monkeypatch.setenv("DVC_INDEX_PERIOD_FROM", "2024-01")
+    monkeypatch.delenv("DVC_INDEX_PERIOD_TO", raising=False)
+    with window_in_environment("2025-07", "2025-08"):
+        assert (os.environ["DVC_INDEX_PERIOD_FROM"], os.environ["DVC_INDEX_PERIOD_TO"]) == ("2025-07", "2025-08")
+    assert os.environ["DVC_INDEX_PERIOD_FROM"] == "2024-01" and "DVC_INDEX_PERIOD_TO" not in os.environ
 
 
 def test_the_monthly_build_leaves_out_the_unit_tests_only():
-    args = dbt_build_args("2025-07", "2025-07")
+    args = dbt_build_args()
     assert args[args.index("--exclude-resource-type") + 1] == "unit_test"
     assert args.count("--exclude-resource-type") == 1  # data tests still run with the build
 

@@ -15,6 +15,7 @@ from orchestration.quality.staging_batches import (
     DATE_BOUNDS,
     STAGING_MODELS_YML,
     UNBOUNDED_DATE_COLUMNS,
+    nullable_key_columns,
     staging_keys,
 )
 from tests.quality.warehouse_builder import staging_schema
@@ -33,7 +34,7 @@ def test_the_staging_schema_suite_has_exactly_the_columns_dbt_documents_in_order
     assert "stg_portal__evaluation_inputs" in expected
 
 
-def test_the_keys_come_from_dbt_unique_combination_tests():
+def test_the_keys_come_from_the_unique_key_of_the_dbt_models_meta():
     keys = staging_keys()
     assert keys["stg_portal__dossiers"] == ("period", "dossier_id")
     assert keys["stg_portal__report_counts"] == ("period", "unit_id", "report_month_start")
@@ -53,6 +54,18 @@ def test_the_keys_come_from_dbt_unique_combination_tests():
     # The dossier's lists are views over stg_portal__dossiers whose keys hold by construction: no key to check.
     assert "stg_portal__quarantine" not in keys and "stg_portal__dossier_status_history" not in keys
     assert len(keys) == 9
+    assert nullable_key_columns()["stg_portal__evaluation_inputs"] == ("root_department_id", "department_id", "department_name")
+    assert set(nullable_key_columns()) == set(keys) and not nullable_key_columns()["stg_portal__dossiers"]
+
+
+def test_dbt_does_not_test_again_what_the_gate_checks_of_staging_keys():
+    models = {m["name"]: m for m in yaml.safe_load(STAGING_MODELS_YML.read_text(encoding="utf-8"))["models"]}
+    for table, key in staging_keys().items():
+        model_tests = [next(iter(t)) if isinstance(t, dict) else t for t in models[table].get("data_tests") or []]
+        assert "unique_combination" not in model_tests, table
+        for column in models[table]["columns"]:
+            if column["name"] in key:
+                assert "not_null" not in (column.get("data_tests") or []), (table, column["name"])
 
 
 def test_every_staging_date_column_has_plausible_bounds():

@@ -152,6 +152,8 @@ def test_broken_staging_and_marts_fail_each_check_with_what_and_where(warehouse,
         # a dossier landed twice
         "insert into staging.stg_portal__dossiers select * from staging.stg_portal__dossiers "
         "where dossier_id = 'M02-2025-07-0'",
+        # a procedure without its code
+        "update staging.stg_portal__procedures set procedure_id = null where period = '2025-07' and unit_id = 'unit_id-2'",
         # a rating of the July extraction dated in June
         "update staging.stg_portal__ratings set rated_at = timestamp '2025-06-30 23:00:00' "
         "where period = '2025-07' and dossier_id = 'dossier_id-3'",
@@ -174,12 +176,14 @@ def test_broken_staging_and_marts_fail_each_check_with_what_and_where(warehouse,
     assert not result.passed
     messages = failed(result)
     assert set(messages) == {
-        "staging.keys.unique", "staging.dates.within_bounds", "staging.quarantine.share_below_threshold",
+        "staging.keys.unique", "staging.keys.not_null", "staging.dates.within_bounds", "staging.quarantine.share_below_threshold",
         "staging.volume.within_baseline", "staging.schema.no_unexpected_columns", "staging.schema.no_missing_columns",
         "fct_unit_scores.groups_sum_to_total", "rpt_rankings.competition_ranks", "marts.no_personal_data_columns",
     }
     expected_parts = {
         "staging.keys.unique": "stg_portal__dossiers (period, dossier_id): 1 duplicated keys, e.g. 2025-07|M02-2025-07-0",
+        "staging.keys.not_null": "stg_portal__procedures (period, procedure_id, unit_id): 1 rows with a null key "
+                                 "part, e.g. 2025-07|unit_id-2",
         "staging.dates.within_bounds": "stg_portal__ratings.rated_at: 1 of 20 values outside [2025-07-01, 2025-08-01 "
                                        "(next_start)), e.g. 2025-07|dossier_id-3|2025-06-30 23:00:00",
         "staging.quarantine.share_below_threshold": "ratings: 6 quarantine rows for 100 raw records (6.00%, threshold 5.00%)",
@@ -197,6 +201,18 @@ def test_broken_staging_and_marts_fail_each_check_with_what_and_where(warehouse,
     # Only the injected rows are named: one line per fault.
     assert messages["staging.volume.within_baseline"].count("rows,") == 1
     assert messages["rpt_rankings.competition_ranks"].count("unit ") == 1
+
+
+def test_the_key_parts_the_dbt_project_declares_nullable_may_be_null(warehouse, tmp_path):
+    # The nation's page has no root, and a unit published without a departmentId is known by its root and name.
+    execute(
+        warehouse,
+        "update staging.stg_portal__evaluation_inputs set root_department_id = null, department_id = null "
+        "where period = '2025-07'",
+    )
+    assert "staging.keys.not_null" not in failed(gate(warehouse, tmp_path))
+    execute(warehouse, "update staging.stg_portal__evaluation_inputs set criterion_code = null where period = '2025-07'")
+    assert "stg_portal__evaluation_inputs (period, period_type" in failed(gate(warehouse, tmp_path))["staging.keys.not_null"]
 
 
 def test_the_first_month_passes_with_notes_and_judges_63_provinces(warehouse, tmp_path):

@@ -7,10 +7,12 @@ rank_interval_level and rank_interval_seed (dbt_project.yml), so a rebuild of a 
 
 Incremental like the SQL marts (macros/rebuilt_periods.sql): a build with var period_from recomputes the periods
 with a month on or after it, and the strategy replace_rebuilt_periods replaces their rows. A Python model reads
-no var, so dbt_project.yml passes period_from through the model's config. Each group's replicates are seeded by
+no var, so dbt_project.yml passes var period_from through the model's config; without it, the window is the
+environment's DVC_INDEX_PERIOD_FROM, as in macro period_window() (dbt runs Python models in its own process). Each group's replicates are seeded by
 its own key (period and peer group), so a group draws the same replicates whichever periods a build covers.
 """
 
+import os
 import re
 
 from orchestration.ranking.bootstrap import BootstrapSettings, rank_intervals
@@ -38,7 +40,7 @@ def rebuilt_periods_filter(period_from: str | None, is_incremental: bool) -> str
     if not is_incremental or not period_from:
         return "true"
     if not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", period_from):
-        raise ValueError(f"var period_from must be YYYY-MM, got {period_from!r}")
+        raise ValueError(f"period_from (var or DVC_INDEX_PERIOD_FROM) must be YYYY-MM, got {period_from!r}")
     return f"period_start + {PERIOD_LENGTH} > date '{period_from}-01'"
 
 
@@ -67,6 +69,7 @@ def model(dbt, session):
     level = dbt.config.get("rank_interval_level", 0.90)
     seed = dbt.config.get("rank_interval_seed", 766)
     period_from = dbt.config.get("period_from", "")
+    period_from = period_from or os.environ.get("DVC_INDEX_PERIOD_FROM", "")
     settings = BootstrapSettings(replicates=int(replicates), level=float(level), seed=int(seed))
     groups = ", ".join(f"'{group}'" for group in NATIONAL_PEER_GROUPS)
     peers = dbt.ref("int_unit_peer_groups").filter(f"peer_group in ({groups})").set_alias("peers")
