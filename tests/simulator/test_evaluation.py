@@ -361,8 +361,9 @@ def test_concurrent_requests_for_one_evaluation_compute_it_once(monkeypatch):
 
 
 def test_simulate_portal_prepares_the_evaluations_it_is_asked_for(simulator, capsys):
-    """`dvc-index simulate-portal --prepare-evaluation 2025-07` computes the month's view (and the month before's
-    evaluation, for scoreDelta) before it listens, so no request has to wait for it."""
+    """`dvc-index simulate-portal --prepare-evaluation 2025-07` computes the views of the month, its quarter and
+    its year (and the period before each, for scoreDelta) before it listens: a month's extraction asks for all
+    three, and no request has to wait for one."""
     from orchestration.cli import build_parser, prepare_evaluations
 
     args = build_parser().parse_args(["simulate-portal", "--prepare-evaluation", "2025-07"])
@@ -374,7 +375,14 @@ def test_simulate_portal_prepares_the_evaluations_it_is_asked_for(simulator, cap
     prepare_evaluations(simulator.data, simulator.as_of, args.prepare_evaluation)
     at = ev._local(simulator.as_of).floor("min")
     view = ev._VIEWS[simulator.data][(ev.Period("month", 2025, 7), at)]
-    assert set(ev._CACHE[simulator.data]) == {(ev.Period("month", 2025, 7), at), (ev.Period("month", 2025, 6), at)}
+    assert set(ev._CACHE[simulator.data]) == {
+        (ev.Period("month", 2025, 7), at), (ev.Period("month", 2025, 6), at),
+        (ev.Period("quarter", 2025, 3), at), (ev.Period("quarter", 2025, 2), at),
+        (ev.Period("year", 2025), at), (ev.Period("year", 2024), at),
+    }
+    assert set(ev._VIEWS[simulator.data]) == {
+        (ev.Period("month", 2025, 7), at), (ev.Period("quarter", 2025, 3), at), (ev.Period("year", 2025), at)
+    }
     assert view.prev_groups is not None  # scoreDelta is ready: June was evaluated for it
     assert "prepared 2025-07" in capsys.readouterr().out
     with pytest.raises(SystemExit):

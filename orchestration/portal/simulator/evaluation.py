@@ -1301,11 +1301,14 @@ def _view_of(data, period: Period, as_of: datetime) -> _View:
 
 
 def prepare(data, month: str, as_of: datetime) -> None:
-    """Computes (and caches) what the evaluation endpoints serve for ``month`` (YYYY-MM) at ``as_of``: its
-    evaluation and the previous month's (for ``scoreDelta``). A server about to serve a national month calls this
-    before it listens, since computing it on a request takes minutes."""
+    """Computes (and caches) what the evaluation endpoints serve for ``month`` (YYYY-MM) at ``as_of``: the month,
+    its quarter and its year, as a month's extraction asks for all three, each with the period before (for
+    ``scoreDelta``). A server about to serve a medium or national month calls this before it listens, since
+    computing a period on a request outlasts a client's timeout there (a quarter or a year reads months of
+    records)."""
     year, number = (int(p) for p in month.split("-"))
-    _view_of(data, Period("month", year, number), as_of)
+    for period in (Period("month", year, number), Period("quarter", year, (number - 1) // 3 + 1), Period("year", year)):
+        _view_of(data, period, as_of)
 
 
 class _View:
