@@ -255,7 +255,8 @@ def prepare_evaluations(data: PortalData, as_of: datetime, months: Sequence[str]
 
     for month in months:
         started = time.monotonic()
-        print(f"preparing the published evaluation of {month} (and of the month before, for scoreDelta)...", flush=True)
+        print(f"preparing the published evaluation of {month}, its quarter and its year (each with the period "
+              "before, for scoreDelta)...", flush=True)
         evaluation.prepare(data, month, as_of)
         print(f"prepared {month} in {time.monotonic() - started:.0f} s", flush=True)
 

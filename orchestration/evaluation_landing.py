@@ -38,13 +38,14 @@ from orchestration.landing import (
     write_part,
 )
 from orchestration.portal.client import PortalClient
+from orchestration.settings import EVALUATION_PERIOD_TYPES
 
 METRIC_ENDPOINTS = ("transparency", "dossier-digitized", "handling-satisfaction")
 TREE_ENDPOINTS = ("dvc-progress-tree", "provide-online-tree", "formality-online-payment-tree")
 UNIT_ENDPOINTS = METRIC_ENDPOINTS + TREE_ENDPOINTS
 BLOCKS = ("province", "ministry")
 NATION = "NATION"
-TIME_TYPES = ("month", "quarter", "year")
+TIME_TYPES = EVALUATION_PERIOD_TYPES
 # nation -> province -> district -> commune is three levels; two more for what a portal may add
 DEFAULT_MAX_DEPTH = 5
 # the endpoint that lists a unit's subordinate units first: a unit without any is not asked again

@@ -90,3 +90,25 @@ def landing_workers(environ: dict[str, str] | None = None) -> int:
         return workers
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return max(1, min(4, cores))
+
+
+EVALUATION_PERIOD_TYPES = ("month", "quarter", "year")
+
+
+def evaluation_periods(environ: dict[str, str] | None = None) -> tuple[str, ...]:
+    """The periods of the published evaluation a month's extraction lands (PORTAL_API.md §2):
+    DVC_INDEX_EVALUATION_PERIODS, a comma-separated subset of month, quarter and year (to date), by default all
+    three. A portal that is slow to compute a quarter or a year (the simulator at national scale, which reads
+    their records again) can be asked for the month alone; the marts then have no published quarter or year."""
+    env = os.environ if environ is None else environ
+    value = env.get("DVC_INDEX_EVALUATION_PERIODS")
+    if value is None or not value.strip():
+        return EVALUATION_PERIOD_TYPES
+    asked = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [part for part in asked if part not in EVALUATION_PERIOD_TYPES]
+    if unknown or not asked:
+        raise ValueError(
+            f"DVC_INDEX_EVALUATION_PERIODS must list some of {', '.join(EVALUATION_PERIOD_TYPES)} separated by "
+            f"commas, got {value!r}"
+        )
+    return tuple(t for t in EVALUATION_PERIOD_TYPES if t in asked)

@@ -9,7 +9,7 @@ from orchestration.landing import EVALUATION, FEEDS, FeedExtractor, dataset_dir_
 from orchestration.partitions import monthly_partitions
 from orchestration.resources import PortalResource
 from orchestration.schedules import LANDING_FRESHNESS
-from orchestration.settings import load_settings
+from orchestration.settings import evaluation_periods, load_settings
 
 PROGRESS_EVERY_PAGES = 10
 
@@ -70,7 +70,7 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
     kinds={"python", "parquet"},
     description="The portal's published evaluation of the month, its quarter and its year to date (PORTAL_API.md §2): "
     "every endpoint for the nation and for every unit with subordinate units, down the drill-down to its leaves, "
-    "kept whole as it came.",
+    "kept whole as it came (DVC_INDEX_EVALUATION_PERIODS chooses the periods).",
 )
 def raw_evaluation(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
     settings = load_settings()
@@ -79,7 +79,9 @@ def raw_evaluation(context: dg.AssetExecutionContext, portal: PortalResource) ->
         context.log.info(f"evaluation {context.partition_key}: {step} ({pages:,} pages)")
 
     with portal.client() as client:
-        result = EvaluationExtractor(client, settings.raw_dir, progress=progress).extract(context.partition_key)
+        result = EvaluationExtractor(
+            client, settings.raw_dir, progress=progress, time_types=evaluation_periods()
+        ).extract(context.partition_key)
     return dg.MaterializeResult(
         metadata={
             "extraction": result.extraction_id,

@@ -42,12 +42,12 @@ MODES = ("http", "direct")
 
 @contextlib.contextmanager
 def simulator_process(config: SimulatorConfig, as_of: datetime, dataset: str, month: str, *,
-                      evaluation: bool = False) -> Iterator[str]:
+                      evaluation: tuple[str, ...] = ()) -> Iterator[str]:
     """The simulator serving from a child process (`python -m orchestration.bench.extraction serve ...`), with
-    `dataset` of `month` prepared, and the month's published evaluation too if `evaluation`; yields its URL. The
-    child ends with the block."""
+    `dataset` of `month` prepared, and the published evaluation of the month's periods in `evaluation` (month,
+    quarter, year) too; yields its URL. The child ends with the block."""
     arguments = {"seed": config.seed, "scale": config.scale, "defect_rate": config.defect_rate,
-                 "as_of": as_of.isoformat(), "dataset": dataset, "month": month, "evaluation": evaluation}
+                 "as_of": as_of.isoformat(), "dataset": dataset, "month": month, "evaluation": list(evaluation)}
     child = subprocess.Popen(
         [sys.executable, "-m", "orchestration.bench.extraction", "serve", json.dumps(arguments)],
         stdout=subprocess.PIPE, text=True,
@@ -77,7 +77,7 @@ def _serve(arguments: dict[str, Any]) -> None:
     if arguments.get("evaluation"):
         # computed on a request, a national month's evaluation takes longer than a client waits: the server does
         # it before it listens (first, since it reads other feeds than the one prepared next)
-        evaluation.prepare(data, arguments["month"], as_of)
+        evaluation.prepare(data, arguments["month"], as_of, tuple(arguments["evaluation"]))
     data.feed(arguments["dataset"], arguments["month"], as_of)
     simulator = PortalSimulator(config, data=data, as_of=as_of)
     print(simulator.url, flush=True)

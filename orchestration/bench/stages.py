@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.settings import DBT_PROJECT_DIR, load_settings
+from orchestration.settings import evaluation_periods as evaluation_periods_setting
 
 
 def peak_rss_mb() -> float:
@@ -39,15 +40,20 @@ def peak_rss_mb() -> float:
 
 
 def stage_month(
-    home: str, month: str, scale: str, seed: int = 766, defect_rate: float = 0.002, portal_url: str | None = None
+    home: str, month: str, scale: str, seed: int = 766, defect_rate: float = 0.002, portal_url: str | None = None,
+    evaluation_periods: list[str] | None = None,
 ) -> dict[str, Any]:
     """The month through the whole pipeline over loopback HTTP. The simulator serves from a process of its own, as
     the real portal is another server: `portal_url`, one the caller started (the benchmark's runner does, so the
-    server's memory is not this stage's), or one this stage starts (its memory then counts among its children's)."""
+    server's memory is not this stage's), or one this stage starts (its memory then counts among its children's).
+    `evaluation_periods`, if given, are the periods of the published evaluation the run lands
+    (DVC_INDEX_EVALUATION_PERIODS, for this stage's process)."""
     from orchestration.bench.extraction import default_as_of, simulator_process
     from orchestration.pipeline import dagster_instance, run_months
     from orchestration.portal.simulator.generator import SimulatorConfig
 
+    if evaluation_periods:
+        os.environ["DVC_INDEX_EVALUATION_PERIODS"] = ",".join(evaluation_periods)
     settings = load_settings({"DVC_INDEX_HOME": home})
     config = SimulatorConfig(seed=seed, scale=scale, defect_rate=defect_rate)
     started = time.perf_counter()
@@ -60,6 +66,7 @@ def stage_month(
         "steps": step_seconds(dagster_instance(settings), summary.run_id),
         "records": {k: v.get("records", v.get("pages")) for k, v in summary.extractions.items()},
         "release": summary.release.get("path"),
+        "evaluation_periods": evaluation_periods or list(evaluation_periods_setting()),
     }
 
 

@@ -132,3 +132,43 @@ def test_a_transient_failure_of_the_evaluation_api_is_retried(simulator, tmp_pat
     result = EvaluationExtractor(client, tmp_path, time_types=("month",)).extract(PERIOD)
     assert result.record_count > 0
     assert [e.reason for e in client.retry_events] == ["HTTP 503", "HTTP 503"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, ("month", "quarter", "year")), ("", ("month", "quarter", "year")), ("month", ("month",)),
+     (" year , month ", ("month", "year")), ("quarter,quarter", ("quarter",))],
+)
+def test_the_periods_of_the_evaluation_are_chosen_by_environment(value, expected):
+    from orchestration.settings import evaluation_periods
+
+    assert evaluation_periods({} if value is None else {"DVC_INDEX_EVALUATION_PERIODS": value}) == expected
+
+
+@pytest.mark.parametrize("value", ["months", "month,half-year", ",", "Month"])
+def test_an_unknown_period_of_the_evaluation_is_refused_with_the_variable_named(value):
+    from orchestration.settings import evaluation_periods
+
+    with pytest.raises(ValueError, match=r"DVC_INDEX_EVALUATION_PERIODS must list some of month, quarter, year"):
+        evaluation_periods({"DVC_INDEX_EVALUATION_PERIODS": value})
+
+
+def test_the_evaluation_asset_lands_the_periods_the_environment_names(simulator, tmp_path, monkeypatch):
+    """The Dagster asset of the published evaluation asks the portal for the periods of
+    DVC_INDEX_EVALUATION_PERIODS only, and its manifest says which."""
+    import dagster as dg
+
+    from orchestration.assets.ingestion import raw_evaluation
+    from orchestration.resources import PortalResource
+
+    monkeypatch.setenv("DVC_INDEX_HOME", str(tmp_path))
+    monkeypatch.setenv("DVC_INDEX_EVALUATION_PERIODS", "month")
+    result = dg.materialize([raw_evaluation], partition_key=PERIOD,
+                            resources={"portal": PortalResource(base_url=simulator.url, timeout_seconds=300)},
+                            instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    [extraction] = list_extractions(tmp_path / "raw", EVALUATION, PERIOD)
+    manifest = json.loads((extraction / "manifest.json").read_text())
+    assert manifest["parameters"]["timeTypes"] == ["month"]
+    records = landed_records(extraction)
+    assert {r["timeType"] for r in records} == {"month"}

@@ -516,3 +516,14 @@ def test_bad_bodies_are_400(simulator, body):
 def test_unknown_evaluation_endpoint_is_400(simulator):
     status, _ = post(simulator, "nonsense", MONTH)
     assert status == 400
+
+
+def test_prepare_computes_only_the_periods_it_is_asked_for(simulator):
+    """The benchmark's simulator at medium and national prepares the month alone (a quarter or a year there reads
+    months of records again): `prepare` computes the views of the periods named, each with the period before."""
+    ev._VIEWS.pop(simulator.data, None)
+    ev._CACHE.pop(simulator.data, None)
+    ev.prepare(simulator.data, "2025-07", simulator.as_of, ("month",))
+    at = ev._local(simulator.as_of).floor("min")
+    assert set(ev._VIEWS[simulator.data]) == {(ev.Period("month", 2025, 7), at)}
+    assert set(ev._CACHE[simulator.data]) == {(ev.Period("month", 2025, 7), at), (ev.Period("month", 2025, 6), at)}

@@ -1300,15 +1300,17 @@ def _view_of(data, period: Period, as_of: datetime) -> _View:
     return _cached(_VIEWS, data, (period, _local(as_of).floor("min")), lambda: _View(data, period, as_of))
 
 
-def prepare(data, month: str, as_of: datetime) -> None:
+def prepare(data, month: str, as_of: datetime, time_types: tuple[str, ...] = ("month", "quarter", "year")) -> None:
     """Computes (and caches) what the evaluation endpoints serve for ``month`` (YYYY-MM) at ``as_of``: the month,
-    its quarter and its year, as a month's extraction asks for all three, each with the period before (for
-    ``scoreDelta``). A server about to serve a medium or national month calls this before it listens, since
-    computing a period on a request outlasts a client's timeout there (a quarter or a year reads months of
-    records)."""
+    its quarter and its year (``time_types`` of them), as a month's extraction asks for all three by default, each
+    with the period before (for ``scoreDelta``). A server about to serve a medium or national month calls this
+    before it listens, since computing a period on a request outlasts a client's timeout there (a quarter or a year
+    reads months of records)."""
     year, number = (int(p) for p in month.split("-"))
-    for period in (Period("month", year, number), Period("quarter", year, (number - 1) // 3 + 1), Period("year", year)):
-        _view_of(data, period, as_of)
+    periods = {"month": Period("month", year, number), "quarter": Period("quarter", year, (number - 1) // 3 + 1),
+               "year": Period("year", year)}
+    for time_type in time_types:
+        _view_of(data, periods[time_type], as_of)
 
 
 class _View:
