@@ -6,7 +6,9 @@
 - no column name looks like personal data (applicants' names, ID numbers, phones, addresses never leave
   staging);
 - no file holds a secret's value (PORTAL_TOKEN): raw bytes of every file, and the decoded strings of the
-  compressed formats (Parquet, DuckDB), where a byte scan would miss it.
+  compressed formats (Parquet, DuckDB), where a byte scan would miss it;
+- no page, stylesheet or script loads anything from the network (orchestration/publication/offline.py): a
+  release opens fully offline.
 
 Problems name the file and what is wrong, never the secret itself.
 """
@@ -33,6 +35,7 @@ from orchestration.publication.export import (
 from orchestration.publication.files import list_files, sha256_file
 from orchestration.publication.layout import MANIFEST
 from orchestration.publication.manifest import data_fingerprint, read_manifest
+from orchestration.publication.offline import network_loads
 from orchestration.publication.spec import TableSpec
 
 # Column names (lower-cased, non-alphanumerics as "_") that would carry personal data: the portal's dossier
@@ -227,6 +230,7 @@ def audit_release(folder: Path, *, secrets: Sequence[str] = (), deep: bool = Tru
     if not deep:
         return problems
     problems += scan_for_secrets(folder, secrets)
+    problems += network_loads(folder, secrets)
     if any(not (folder / rel).is_file() for rel in manifest["outputs"]):
         return problems  # the tables cannot be read back; the missing files are already reported
     try:

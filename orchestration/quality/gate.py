@@ -1,10 +1,11 @@
 """The quality gate of one month: `run_quality_gate(duckdb_path, month) -> GateResult`.
 
 It opens the warehouse read-only, builds each batch of expectations/checkpoints/monthly_gate.json from DuckDB,
-validates it against its suite through a GX Checkpoint that writes the run's Data Docs to
-`$DVC_INDEX_HOME/quality/<YYYY-MM>/<run_id>/index.html`, and returns which checks failed, with messages naming
-the table, unit or column, plus the month-on-month anomalies for the release summary (also written beside the
-Data Docs as summary.json). A failed check of severity critical fails the gate; warnings (the anomalies, unless
+validates it against its suite through a GX Checkpoint (GX's results kept as validations/<batch>.json), writes
+the reviewer's page `$DVC_INDEX_HOME/quality/<YYYY-MM>/<run_id>/index.html` (orchestration/quality/page.py: in
+Vietnamese, self-contained, offline), and returns which checks failed, with messages naming the table, unit or
+column, plus the month-on-month anomalies for the release summary (also written beside the page as
+summary.json). A failed check of severity critical fails the gate; warnings (the anomalies, unless
 QualityConfig.anomalies_block) do not. A batch that cannot be built (a table missing from the warehouse, a
 column renamed) is a failed check of its own, so the gate reports rather than crashes on a broken warehouse.
 """
@@ -26,6 +27,7 @@ from orchestration.quality.anomalies import ANOMALY_COLUMNS, find_anomalies, uni
 from orchestration.quality.config import QualityConfig
 from orchestration.quality.definitions import load_gate, load_suite_json
 from orchestration.quality.outcomes import CheckOutcome, outcomes_of, plain
+from orchestration.quality.page import PAGE_NAME, render_quality_page
 from orchestration.quality.periods import Month
 from orchestration.quality.warehouse import MissingTable, connect
 from orchestration.settings import load_settings
@@ -85,14 +87,17 @@ class GateResult:
             "warnings": [c.as_dict() for c in self.warnings],
             "notes": list(self.notes),
             "checks": [
-                {"check": c.check, "suite": c.suite, "severity": c.severity, "success": c.success} for c in self.checks
+                {"check": c.check, "suite": c.suite, "severity": c.severity, "success": c.success,
+                 "title_vi": c.title_vi, "description": c.description, "observed": plain(c.observed),
+                 "unexpected_count": c.unexpected_count, "element_count": c.element_count}
+                for c in self.checks
             ],
             "anomalies": [plain(r) for r in self.anomalies.to_dict(orient="records")],
             "config": self.config.as_dict(),
         }
 
     def render(self) -> str:
-        """Plain-text report for a terminal: verdict, failed checks, warnings, notes, where the Data Docs are."""
+        """Plain-text report for a terminal: verdict, failed checks, warnings, notes, where the page is."""
         verdict = "passed" if self.passed else f"FAILED ({len(self.failed_checks)} checks)"
         lines = [f"Quality gate {self.month} (run {self.run_id}): {verdict}"]
         lines += [f"  FAILED {c.check}: {c.message}" for c in self.failed_checks]
@@ -130,12 +135,12 @@ def run_quality_gate(
     quality_dir: str | Path | None = None,
     run_id: str | None = None,
 ) -> GateResult:
-    """Validate `month` (YYYY-MM) of the warehouse at `duckdb_path` and write its Data Docs.
+    """Validate `month` (YYYY-MM) of the warehouse at `duckdb_path` and write the reviewer's page.
 
     previous_months: the months whose staging volumes make the baseline (default: the
     QualityConfig.volume_baseline_months calendar months before `month`; months without rows are skipped).
     config: thresholds (default QualityConfig.from_env()). quality_dir: where runs go (default the settings'
-    $DVC_INDEX_HOME/quality); this run's Data Docs are in quality_dir/<month>/<run_id>/.
+    $DVC_INDEX_HOME/quality); this run's page, results and summary are in quality_dir/<month>/<run_id>/.
     """
     from orchestration.quality.validation import GateValidator  # imports GX, which takes seconds
 
@@ -156,6 +161,7 @@ def run_quality_gate(
     validator = GateValidator(gate, run_dir, run_name=f"{target.label}_{run_id}", run_time=run_time)
 
     checks: list[CheckOutcome] = []
+    suites = {v.suite: load_suite_json(v.suite) for v in gate.validations}
     notes: list[str] = []
     changes: pd.DataFrame | None = None
     with connect(duckdb_path) as con:
@@ -170,7 +176,7 @@ def run_quality_gate(
             if validation.batch == "unit_changes":
                 changes = batch
             severity = "critical" if validation.suite == ANOMALY_SUITE and config.anomalies_block else None
-            result = validator.validate(validation, load_suite_json(validation.suite), batch, parameters, severity)
+            result = validator.validate(validation, suites[validation.suite], batch, parameters, severity)
             checks += outcomes_of(result, validation.suite, validation.batch, parameters)
 
     anomalies = find_anomalies(changes, target, config) if changes is not None else pd.DataFrame(columns=ANOMALY_COLUMNS)
@@ -181,12 +187,18 @@ def run_quality_gate(
         failed_checks=[c for c in checks if c.blocking],
         warnings=[c for c in checks if not c.success and not c.blocking],
         notes=notes,
-        data_docs_index=validator.index_path,
+        data_docs_index=run_dir / PAGE_NAME,
         anomalies=anomalies,
         checks=checks,
         config=config,
         duration_seconds=time.monotonic() - started,
     )
+    page = render_quality_page(
+        month=gate_result.month, run_id=run_id, passed=gate_result.passed, checks=checks,
+        suites=suites, notes=notes,
+        anomalies=anomalies, config=config, duration_seconds=gate_result.duration_seconds,
+    )
+    gate_result.data_docs_index.write_text(page, encoding="utf-8")
     (run_dir / "summary.json").write_text(
         json.dumps(gate_result.summary(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

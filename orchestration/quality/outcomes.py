@@ -34,6 +34,9 @@ class CheckOutcome:
     unexpected_count: int | None = None
     element_count: int | None = None
     offending: list[dict] = field(default_factory=list)
+    # for the reviewer's page: the check's Vietnamese title (meta.title_vi) and what GX observed, as plain JSON
+    title_vi: str = ""
+    observed: object = None
 
     @property
     def blocking(self) -> bool:
@@ -119,11 +122,23 @@ def outcomes_of(validation_result, suite: str, batch: str, parameters: dict) -> 
             description=config.description or config.type,
             unexpected_count=details.get("unexpected_count"),
             element_count=details.get("element_count"),
+            title_vi=meta.get("title_vi", ""),
+            observed=_observed(details),
         )
         if not outcome.success:
             outcome.message, outcome.offending = _explain(config, details, result.exception_info, meta, parameters)
         outcomes.append(outcome)
     return outcomes
+
+
+def _observed(details: dict):
+    """What the check measured, small enough for a page: GX's observed value, else the unexpected values (at most
+    OFFENDING_ROWS of them)."""
+    if "observed_value" in details:
+        return plain(details["observed_value"])
+    if "partial_unexpected_list" in details:
+        return plain(list(details["partial_unexpected_list"])[:OFFENDING_ROWS])
+    return None
 
 
 def _explain(config, details: dict, exception_info, meta: dict, parameters: dict) -> tuple[str, list[dict]]:

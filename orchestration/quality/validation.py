@@ -1,19 +1,23 @@
-"""Great Expectations 1.x machinery: an ephemeral context whose only Data Docs site is the run's folder.
+"""Great Expectations 1.x machinery: an ephemeral context that validates the gate's batches and keeps each
+validation result, as GX writes it, in the run's folder (validations/<batch>.json).
 
 GX has no DuckDB datasource, so each batch is a pandas DataFrame given to a dataframe asset of one pandas
 datasource ("warehouse"), with a whole-dataframe batch definition. A GX Checkpoint passes the same
 batch_parameters to all its validation definitions, so one checkpoint cannot carry several DataFrames: the gate
-runs one Checkpoint per batch, each with the gate's actions (UpdateDataDocsAction), in one context, so the Data
-Docs index lists every validation of the run.
+runs one Checkpoint per batch, each with the gate's actions, in one context.
 
-Nothing here touches the network: the context is ephemeral (no GX Cloud lookup), its stores are in memory, its
-only site is a local folder, and GX usage statistics are switched off (GX_ANALYTICS_ENABLED=False before GX is
-imported, and analytics_enabled=False in the project config). The Data Docs pages link to CSS and JavaScript on
-public CDNs, which the reviewer's browser loads when the page is opened; the run itself fetches nothing.
+The reviewer's page is the project's own (orchestration/quality/page.py), not GX's Data Docs: those load their
+CSS and JavaScript from public CDNs and show an unstyled page with no validation listed offline, where reviewers
+often are. The JSON results kept here are GX's own, for tools that read them.
+
+Nothing here touches the network: the context is ephemeral (no GX Cloud lookup), its stores are in memory, it has
+no Data Docs site, and GX usage statistics are switched off (GX_ANALYTICS_ENABLED=False before GX is imported,
+and analytics_enabled=False in the project config).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import datetime
 from pathlib import Path
@@ -32,38 +36,29 @@ from great_expectations.data_context.types.base import (  # noqa: E402
 
 from orchestration.quality.definitions import GateDefinition, Validation, build_suite  # noqa: E402
 
-SITE_NAME = "quality"
+RESULTS_DIR = "validations"
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "month"
 
 
 class GateValidator:
-    """One gate run's GX context: validates batches and writes their Data Docs under `docs_dir`."""
+    """One gate run's GX context: validates batches and keeps their results under `run_dir`/validations."""
 
-    def __init__(self, gate: GateDefinition, docs_dir: Path, run_name: str, run_time: datetime) -> None:
+    def __init__(self, gate: GateDefinition, run_dir: Path, run_name: str, run_time: datetime) -> None:
         self.gate = gate
-        self.docs_dir = Path(docs_dir)
+        self.run_dir = Path(run_dir)
         self.run_id = RunIdentifier(run_name=run_name, run_time=run_time)
         config = DataContextConfig(
             store_backend_defaults=InMemoryStoreBackendDefaults(),
-            data_docs_sites={
-                SITE_NAME: {
-                    "class_name": "SiteBuilder",
-                    "show_how_to_buttons": False,
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(self.docs_dir)},
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                    "site_section_builders": {"expectations": "None", "profiling": "None"},
-                }
-            },
+            data_docs_sites={},
             analytics_enabled=False,
             progress_bars=ProgressBarsConfig(globally=False),
         )
         self.context = gx.get_context(mode="ephemeral", project_config=config)
         self.datasource = self.context.data_sources.add_pandas(DATASOURCE)
 
-    @property
-    def index_path(self) -> Path:
-        return self.docs_dir / "index.html"
+    def results_path(self, batch: str) -> Path:
+        return self.run_dir / RESULTS_DIR / f"{batch}.json"
 
     def validate(
         self,
@@ -93,4 +88,10 @@ class GateValidator:
             batch_parameters={"dataframe": batch}, expectation_parameters=parameters, run_id=self.run_id
         )
         (validation_result,) = result.run_results.values()
+        path = self.results_path(validation.batch)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps(validation_result.to_json_dict(), ensure_ascii=False, indent=1, default=str) + "\n",
+            encoding="utf-8",
+        )
         return validation_result

@@ -148,3 +148,53 @@ def test_the_audit_detects_a_row_count_that_disagrees_with_the_manifest(home, tm
     (copy / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     problems = audit_release(copy)
     assert "parquet/rpt_rankings.parquet: 2 rows, the manifest says 3" in problems
+
+
+def test_a_page_that_loads_from_a_cdn_is_never_published(home):
+    """GX's Data Docs load bootstrap and jQuery from CDNs, and showed an unstyled page offline: a release page
+    that loads anything from the network fails the audit, naming the file and what it loads."""
+    data_docs = (
+        '<html><head><link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css">'
+        '<script src="https://code.jquery.com/jquery-3.7.1.min.js"></script></head><body></body></html>'
+    )
+    with pytest.raises(ReleaseAuditError) as failure:
+        home.publish(quality={"index.html": data_docs.encode()})
+    message = str(failure.value)
+    assert ("quality/index.html: loads <link href> https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/"
+            "bootstrap.min.css from the network") in message
+    assert "quality/index.html: loads <script src> https://code.jquery.com/jquery-3.7.1.min.js" in message
+    assert snapshot(home.releases_dir) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "loads"),
+    [
+        ('<a href="https://dichvucong.gov.vn">Cổng</a><svg xmlns="http://www.w3.org/2000/svg"></svg>', []),
+        ('<img src="charts/a.png"><img src="data:image/png;base64,AAAA"><link rel="canonical" href="https://x.vn/">', []),
+        ('<img src="//cdn.example.com/a.png">', ["<img src> //cdn.example.com/a.png"]),
+        ('<img srcset="a.png 1x, https://cdn.example.com/b.png 2x">', ["<img srcset> https://cdn.example.com/b.png"]),
+        ('<link rel="icon" href="http://example.com/favicon.ico">', ["<link href> http://example.com/favicon.ico"]),
+        ('<svg><use xlink:href="https://example.com/s.svg#i"/></svg>', ["<use xlink:href> https://example.com/s.svg#i"]),
+        ("<style>@import 'https://fonts.googleapis.com/css?family=Roboto'; b { background: url(a.png) }</style>",
+         ["<style> https://fonts.googleapis.com/css?family=Roboto"]),
+        ('<div style="background:url( \'https://example.com/bg.jpg\' )"></div>', ["<div style> https://example.com/bg.jpg"]),
+        ("<script>fetch('https://example.com/data.json')</script>", ["<script> https://example.com/data.json"]),
+    ],
+)
+def test_what_a_page_loads_from_the_network(text, loads):
+    from orchestration.publication.offline import html_loads
+
+    assert html_loads(text) == loads
+
+
+def test_stylesheets_and_scripts_of_a_release_are_scanned_too(tmp_path):
+    from orchestration.publication.offline import network_loads
+
+    (tmp_path / "quality").mkdir()
+    (tmp_path / "quality" / "style.css").write_text("@font-face { src: url(https://example.com/f.woff2) }")
+    (tmp_path / "quality" / "app.js").write_text("const u = `https://example.com/api`;")
+    (tmp_path / "data.csv").write_text("url\nhttps://example.com/not-a-page\n")
+    assert network_loads(tmp_path) == [
+        "quality/app.js: loads script https://example.com/api from the network; a release must open offline",
+        "quality/style.css: loads url() https://example.com/f.woff2 from the network; a release must open offline",
+    ]

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from orchestration.quality import QualityConfig, run_quality_gate
+from orchestration.quality.definitions import load_gate
 from tests.quality.contract_marts import add_contract_marts
 from tests.quality.warehouse_builder import GATE_MONTH, build_warehouse
 
@@ -77,12 +78,19 @@ def test_a_clean_warehouse_passes_and_shows_the_planted_anomalies_as_warnings(cl
     assert len(clean_result.checks) == sum(len(json.loads(p.read_text())["expectations"]) for p in suites)
 
 
-def test_the_data_docs_and_summary_are_written_for_the_run(clean_result):
+def test_the_page_results_and_summary_are_written_for_the_run(clean_result):
     index = clean_result.data_docs_index
     assert index.is_file() and index.name == "index.html"
     assert index.parent.name == clean_result.run_id and index.parent.parent.name == GATE_MONTH
-    pages = list((index.parent / "validations").rglob("*.html"))
-    assert len(pages) == 12
+    # GX's own results, one JSON per batch, and no GX Data Docs (their pages load CDN assets)
+    results = sorted(p.name for p in (index.parent / "validations").iterdir())
+    assert results == sorted(f"{v.batch}.json" for v in load_gate().validations)
+    assert not [p for p in index.parent.rglob("*.html") if p != index]
+    marts = json.loads((index.parent / "validations" / "unit_scores.json").read_text(encoding="utf-8"))
+    assert marts["success"] is True and len(marts["results"]) == 4
+    page = index.read_text(encoding="utf-8")
+    assert "<title>Báo cáo chất lượng dữ liệu — tháng 07/2025</title>" in page
+    assert 'data-passed="true"' in page
     summary = json.loads((index.parent / "summary.json").read_text(encoding="utf-8"))
     assert summary == json.loads(json.dumps(clean_result.summary()))
     assert summary["passed"] is True and len(summary["anomalies"]) == 2
@@ -103,8 +111,9 @@ def test_points_above_the_maximum_fail_the_gate_and_name_the_unit(warehouse, tmp
     assert set(failed(result)) == {"fct_criterion_values.points_within_max"}
     message = failed(result)["fct_criterion_values.points_within_max"]
     assert message.endswith("Every criterion's points lie within [0, max_points]: unit N05 (month 2025-07-01, records): CKMB_1 21.00 of 18.00")
-    (page,) = (result.data_docs_index.parent / "validations" / "marts_criterion_values").rglob("*.html")
-    text = page.read_text(encoding="utf-8")
+    text = result.data_docs_index.read_text(encoding="utf-8")
+    assert 'data-passed="false"' in text
+    assert 'data-check="fct_criterion_values.points_within_max" data-status="failed"' in text
     assert "N05" in text and "CKMB_1 21.00 of 18.00" in text
 
 
