@@ -136,7 +136,7 @@ def _observed(details: dict):
     OFFENDING_ROWS of them)."""
     if "observed_value" in details:
         return plain(details["observed_value"])
-    if "partial_unexpected_list" in details:
+    if details.get("partial_unexpected_list"):
         return plain(list(details["partial_unexpected_list"])[:OFFENDING_ROWS])
     return None
 

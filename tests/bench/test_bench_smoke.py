@@ -66,6 +66,8 @@ def test_the_history_growth_is_judged_from_months_2_and_13():
     assert fixed["tiny_transform_median_seconds"] == 4.0 and fixed["transform_over_tiny"] == 2.0
     assert fixed["met"]["transform_within_2x_tiny"]
     assert not summarise({**result, "tiny_transform": {"dbt_repeat_seconds": [3.2]}})["met"]["transform_within_2x_tiny"]
+    national = summarise({**result, "scale": "national", "tiny_transform": {"dbt_repeat_seconds": [3.2]}})
+    assert national["transform_over_tiny"] == 2.5 and "transform_within_2x_tiny" not in national["met"]
     assert not summary["met"]["peak_rss_under_6gb"]  # the month run peaked at 7,000 MB
     assert summary["met"]["extraction_30k_per_second"]
     assert summary["history_growth"] == 0.3 and not summary["met"]["history_independent_within_20pct"]

@@ -7,7 +7,6 @@ the page in the system's headless Chromium, offline, as a reader would.
 from __future__ import annotations
 
 import html as html_lib
-import os
 import re
 import shutil
 import tempfile
@@ -29,6 +28,7 @@ from orchestration.publication.report import (
     render_report,
     write_report,
 )
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, browser_unavailable
 from tests.publication.marts_fixture import MONTH, SCRIPT_NAME, build_marts
 
 QUALITY = QualitySummary(
@@ -39,18 +39,6 @@ QUALITY = QualitySummary(
     anomalies=(Anomaly("Tỉnh Lào Cai", "Hồ sơ tiếp nhận", 1200, 300),),
     quarantine=(QuarantineCount("dossiers", "invalid_date", 17), QuarantineCount("petitions", "missing_unit", 1250)),
 )
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @pytest.fixture(scope="module")
@@ -334,21 +322,14 @@ def _chart(page: str, chart_id: str) -> str:
     return match.group(0)
 
 
-def _browser_unavailable(reason: str) -> None:
-    """Skip where Chromium cannot be had, but fail where the run requires it (CI sets CI_REQUIRE_BROWSER=1)."""
-    if os.environ.get("CI_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}; CI_REQUIRE_BROWSER=1 requires the browser test to run")
-    pytest.skip(reason)
-
-
 @pytest.mark.timeout(180)
 def test_page_opens_offline_in_headless_chromium_with_tables_and_charts(page, tmp_path):
     if not CHROMIUM.exists():
-        _browser_unavailable(f"{CHROMIUM} is not installed (`make browser` installs Debian's chromium)")
+        browser_unavailable(f"{CHROMIUM} is not installed (`make browser` installs Debian's chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as error:
-        _browser_unavailable(f"playwright is not installed ({error})")
+        browser_unavailable(f"playwright is not installed ({error})")
 
     report = tmp_path / "report.html"
     report.write_text(page, encoding="utf-8")
