@@ -19,7 +19,7 @@ lint: setup
 	$(BIN)/ruff check orchestration tests
 
 dev: setup ## the Dagster UI over the same definitions
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} $(BIN)/dagster dev -m orchestration.definitions
+	$(BIN)/dvc-index ui
 
 bench: setup ## measure a month at scale small, and 13 months of history at scale tiny (results in docs/benchmarks/)
 	$(BIN)/dvc-index bench --scale small --history 13

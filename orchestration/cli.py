@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import re
 import signal
 import sys
@@ -27,6 +28,10 @@ def _month(value: str) -> str:
     if not MONTH.match(value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a month: use YYYY-MM, e.g. 2025-07")
     return value
+
+
+# libraries whose INFO lines say nothing a user of a month's run needs (shown with --verbose)
+QUIET_LOGGERS = ("httpx", "alembic", "dagster_dbt", "urllib3")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _source_option(backfill)
     _simulator_options(backfill)
+
+    ui = sub.add_parser(
+        "ui", help="the Dagster UI (`dagster dev`) over the project's definitions and this home's runs"
+    )
+    ui.add_argument("--host", default="127.0.0.1", help="address to serve on (default: loopback only)")
+    ui.add_argument("--port", type=int, default=3000)
 
     reproduce = sub.add_parser(
         "reproduce", help="rebuild a published release from the raw files its manifest names and compare hashes"
@@ -104,6 +115,23 @@ def _source_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _ui(args: argparse.Namespace, settings) -> int:
+    """`dagster dev` on orchestration.definitions, with the instance `dvc-index run` writes to (DAGSTER_HOME,
+    default $DVC_INDEX_HOME/dagster, telemetry off: the UI then loads nothing from the internet) and the home's
+    paths in the environment of the code server. The process becomes dagster's, so Ctrl-C stops it all."""
+    from orchestration.pipeline import dagster_instance, export_paths
+
+    instance = dagster_instance(settings)
+    export_paths(settings)
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster), "dev", "-m", "orchestration.definitions", "-h", args.host, "-p", str(args.port)]
+    if not args.verbose:
+        command += ["--log-level", "warning", "--code-server-log-level", "warning"]
+    print(f"Dagster UI: http://{args.host}:{args.port} (runs of {instance.root_directory})", flush=True)
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
 def _simulator_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("embedded portal simulator")
     group.add_argument("--seed", type=int, default=766)
@@ -118,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not args.verbose:  # their start-up lines (a migration check per instance) would drown the run's progress
+        for noisy in QUIET_LOGGERS:
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     settings = load_settings()
     if args.command == "run":
         return _run(args, settings)
@@ -128,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _simulate(args, settings)
     if args.command == "reproduce":
         return _reproduce(args, settings)
+    if args.command == "ui":
+        return _ui(args, settings)
     if args.command == "bench":
         from orchestration.bench.runner import main as bench_main
 

@@ -65,7 +65,8 @@ def dagster_instance(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def _export_paths(settings: Settings) -> None:
+def export_paths(settings: Settings) -> None:
+    """The home's paths in this process's environment, where dbt's profile and the Dagster assets read them."""
     for name, value in settings.dbt_env().items():
         os.environ[name] = value
     settings.raw_dir.mkdir(parents=True, exist_ok=True)
@@ -87,7 +88,7 @@ def run_months(
     With `progress`, one line per month on stdout (a backfill)."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
-    _export_paths(settings)
+    export_paths(settings)
     from dagster_dbt import DbtCliResource
 
     from orchestration.assets.dbt import warehouse_models
