@@ -25,8 +25,7 @@ bench: setup ## measure a month at scale small, and 13 months of history at scal
 	$(BIN)/dvc-index bench --scale small --history 13
 
 docs: setup ## the dbt documentation site: every model and mart column (with its Vietnamese term), one HTML file
-	cd dbt_project && ../$(BIN)/dbt docs generate --static --profiles-dir .
-	@echo "dbt docs: $(CURDIR)/dbt_project/target/static_index.html (open it in a browser)"
+	$(BIN)/dvc-index docs
 
 setup: $(BIN)/dvc-index
 

@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     _source_option(backfill)
     _simulator_options(backfill)
 
+    docs = sub.add_parser("docs", help="the dbt documentation site, one self-contained page that opens offline")
+    docs.add_argument("--target-path", type=Path, help="dbt's target folder (default: dbt_project/target)")
+
     ui = sub.add_parser(
         "ui", help="the Dagster UI (`dagster dev`) over the project's definitions and this home's runs"
     )
@@ -160,6 +163,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _reproduce(args, settings)
     if args.command == "ui":
         return _ui(args, settings)
+    if args.command == "docs":
+        from orchestration.dbt_docs import DocsError, build_docs
+
+        print("generating the dbt docs (dbt docs generate --static)...", flush=True)
+        try:
+            page = build_docs(settings, args.target_path)
+        except DocsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        print(f"dbt docs: {page} (open it in a browser; it needs no network)")
+        return 0
     if args.command == "bench":
         from orchestration.bench.runner import main as bench_main
 
