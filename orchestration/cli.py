@@ -31,13 +31,17 @@ def _month(value: str) -> str:
 
 
 # libraries whose INFO lines say nothing a user of a month's run needs (shown with --verbose)
-QUIET_LOGGERS = ("httpx", "alembic", "dagster_dbt", "urllib3")
+QUIET_LOGGERS = ("httpx", "alembic", "dagster_dbt", "urllib3", "great_expectations")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dvc-index", description=__doc__)
     parser.add_argument("--version", action="version", version=f"dvc-index {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="everything: debug logging, Dagster's console and dbt's line per node (default: one line per step of "
+        "progress, and warnings)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="extract and build each month in order")
@@ -149,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         datefmt="%H:%M:%S",
     )
+    # Dagster's console logger prints its run's events already: not a second time through the root logger
+    logging.getLogger("dagster.builtin").propagate = False
     if not args.verbose:  # their start-up lines (a migration check per instance) would drown the run's progress
         for noisy in QUIET_LOGGERS:
             logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -220,9 +226,13 @@ def _run_months(
         print("nothing to do: every month of the range is already published from this source")
         return 0
     try:
+        if not args.verbose:
+            from orchestration.progress import show_progress_on
+
+            show_progress_on(sys.stderr)
         summaries = run_months(
             months, portal_url=url, settings=settings, full_refresh=full_refresh, source=args.source,
-            progress=progress,
+            progress=progress, verbose=args.verbose,
         )
     except MonthFailed as exc:
         print(f"\nerror: {exc}", file=sys.stderr)

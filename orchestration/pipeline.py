@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
+from orchestration.progress import VERBOSE_ENV
 from orchestration.settings import Settings
 
 DAGSTER_YAML = """\
@@ -80,15 +81,21 @@ def run_months(
     full_refresh: bool = False,
     source: str = "records",
     progress: bool = False,
+    verbose: bool = False,
 ) -> list[MonthSummary]:
     """Extract and build each month in order; stop at the first month that fails.
 
     `source` 'records' lands the record feeds and the published evaluation (which reconciles them); 'evaluation'
     lands the published evaluation alone, and the warehouse ranks the portal's own numerators and denominators.
-    With `progress`, one line per month on stdout (a backfill)."""
+    With `progress`, one line per month on stdout (a backfill). `verbose` shows Dagster's and dbt's full output
+    on the console; otherwise only the stages' progress lines (orchestration/progress.py) and warnings."""
     if source not in SOURCES:
         raise ValueError(f"source must be one of {', '.join(SOURCES)}, got {source!r}")
     export_paths(settings)
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"
+    else:
+        os.environ.pop(VERBOSE_ENV, None)
     from dagster_dbt import DbtCliResource
 
     from orchestration.assets.dbt import warehouse_models
@@ -115,7 +122,7 @@ def run_months(
             raise_on_error=False,
             tags={"dvc_index/month": month, "dvc_index/source": source},
             run_config={
-                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "loggers": {"console": {"config": {"log_level": "INFO" if verbose else "WARNING"}}},
                 "ops": {warehouse_models.op.name: {"config": {"full_refresh": full_refresh}}},
             },
         )

@@ -1,6 +1,8 @@
 -- Every unit and period: each group's points equal the sum of its criteria's rounded points, and the total
 -- equals the sum of the six groups (METHODOLOGY.md, "Scoring a criterion"). Returns the rows that break it. Only
 -- the rows this run wrote (rows_built_by_this_run): the others were checked when they were built.
+-- In Dagster, a check of fct_unit_scores (a singular test reads several nodes: dagster-dbt needs it named).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_unit_scores'}}}) }}
 
 with
 

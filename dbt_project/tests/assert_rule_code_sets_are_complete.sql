@@ -1,3 +1,5 @@
+-- In Dagster, a check of rule_code_sets (a singular test reads several nodes: dagster-dbt needs it named).
+{{ config(meta={'dagster': {'ref': {'name': 'rule_code_sets'}}}) }}
 {#-
     Every code set the models read (macros/rule_code_sets.sql) has at least one value in the active rule versions.
     An empty set is not an error in SQL: every dossier would silently read as not paid online, not connected to

@@ -2,6 +2,8 @@
 -- rpt_rankings to the cent, and on every row the numerator, denominator and other parts sum to the change.
 -- A row here is a failure. Only the rows this run wrote (rows_built_by_this_run): the others were checked when
 -- they were built.
+-- In Dagster, a check of rpt_score_changes (a singular test reads several nodes: dagster-dbt needs it named).
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_score_changes'}}}) }}
 with
 
 by_unit as (

@@ -1,6 +1,7 @@
 """The warehouse: dbt models in DuckDB, staging → intermediate → marts, built per month."""
 
 
+import contextlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -10,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.build_window import build_window, dbt_build_args, window_in_environment
 from orchestration.dbt_project import dbt_project
 from orchestration.partitions import monthly_partitions
+from orchestration.progress import DbtProgress, report, verbose
 from orchestration.settings import load_settings
 
 WAREHOUSE_POOL = "duckdb_warehouse"  # DuckDB admits one writing process: one warehouse step at a time
@@ -36,15 +38,22 @@ class DbtBuildConfig(dg.Config):
     project=dbt_project,
     partitions_def=monthly_partitions,
     dagster_dbt_translator=WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
+    # one month per run, in order, as the job's other assets run (a month's criteria read the months before it);
+    # dagster-dbt's default for time partitions, a single run of a whole range, made Dagster warn at every run
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
 )
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig) -> Iterator:
     window = context.partition_key_range
     settings = load_settings()
     period_from, period_to = build_window(window.start, window.end, settings.raw_dir, settings.duckdb_path)
     if period_from != window.start:
-        context.log.info(f"staging also builds {period_from} onwards: history landed for this month's lookbacks")
+        report(context, f"dbt {window.start}: staging also builds {period_from} onwards, history landed for this "
+                        "month's lookbacks")
     args = dbt_build_args(full_refresh=config.full_refresh)
-    with window_in_environment(period_from, period_to):
+    report(context, f"dbt {window.start}: dbt build of {period_from} to {period_to} starting")
+    # dagster-dbt prints each of dbt's lines on stdout: a quiet run counts them instead (dbt's log file keeps them)
+    lines = (contextlib.nullcontext() if verbose()
+             else contextlib.redirect_stdout(DbtProgress(lambda m: report(context, m), f"dbt {window.start}")))
+    with window_in_environment(period_from, period_to), lines:
         yield from dbt.cli(args, context=context, target_path=settings.dbt_target_dir).stream()

@@ -1,5 +1,6 @@
 """Ingestion: one asset per portal feed, landing each month into the immutable raw zone."""
 
+import time
 
 import dagster as dg
 
@@ -7,6 +8,7 @@ from orchestration.evaluation_landing import EvaluationExtractor
 from orchestration.history import context_periods
 from orchestration.landing import EVALUATION, FEEDS, FeedExtractor, dataset_dir_name, list_extractions
 from orchestration.partitions import monthly_partitions
+from orchestration.progress import rate, report
 from orchestration.resources import PortalResource
 from orchestration.schedules import LANDING_FRESHNESS
 from orchestration.settings import evaluation_periods, load_settings
@@ -27,16 +29,22 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
         freshness_policy=LANDING_FRESHNESS,
         kinds={"python", "parquet"},
         description=f"The portal's `{dataset}` feed for the month, landed as Parquet with a manifest "
-        "(data/raw/<dataset>/period=YYYY-MM/extracted_at=.../). Each materialization adds an extraction.",
+        f"(`raw/{dataset_dir_name(dataset)}/period=YYYY-MM/extracted_at=.../` in the home). Each materialization "
+        "adds an extraction.",
     )
     def _ingest(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
         period = context.partition_key
         settings = load_settings()
 
+        started = {"at": time.monotonic(), "period": None}
+
         def progress(ds: str, per: str, fetched: int, total: int) -> None:
+            if started["period"] != per:
+                started.update(at=time.monotonic(), period=per)
             page = -(-fetched // portal.page_size)
             if page % PROGRESS_EVERY_PAGES == 0 or fetched >= total:
-                context.log.info(f"{ds} {per}: {fetched:,} of {total:,} records")
+                speed = rate(fetched, time.monotonic() - started["at"])
+                report(context, f"extract {ds} {per}: {fetched:,} of {total:,} records" + (f" ({speed})" if speed else ""))
 
         with portal.client() as client:
             extractor = FeedExtractor(client, settings.raw_dir, portal.page_size, progress=progress)
@@ -44,7 +52,7 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
             # earlier periods this month's criteria look back on, landed once if missing
             history = [p for p in context_periods(dataset, period) if not list_extractions(settings.raw_dir, dataset, p)]
             for earlier in history:
-                context.log.info(f"{dataset}: landing {earlier} too, which {period}'s criteria look back on")
+                report(context, f"extract {dataset}: landing {earlier} too, which {period}'s criteria look back on")
                 extractor.extract(dataset, earlier)
         return dg.MaterializeResult(
             metadata={
@@ -76,7 +84,7 @@ def raw_evaluation(context: dg.AssetExecutionContext, portal: PortalResource) ->
     settings = load_settings()
 
     def progress(step: str, pages: int) -> None:
-        context.log.info(f"evaluation {context.partition_key}: {step} ({pages:,} pages)")
+        report(context, f"extract evaluation {context.partition_key}: {step} ({pages:,} pages)")
 
     with portal.client() as client:
         result = EvaluationExtractor(

@@ -12,6 +12,7 @@ import duckdb
 from orchestration.assets.dbt import WAREHOUSE_POOL
 from orchestration.assets.quality import GATE_KEY
 from orchestration.partitions import monthly_partitions
+from orchestration.progress import report
 from orchestration.publication import CheckResult, publish_release
 from orchestration.publication.fingerprint import data_fingerprint
 from orchestration.publication.gate_record import GateRecord, latest_gate_record
@@ -96,6 +97,7 @@ def monthly_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             CheckResult(name=c["check"], passed=bool(c["success"]), blocking=c.get("severity") == "critical")
             for c in record.checks
         ]
+        report(context, f"release {month}: writing the release and auditing it")
         published = publish_release(
             con,
             month,
@@ -107,7 +109,7 @@ def monthly_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
             report_html=html.encode("utf-8"),
             secrets=[settings.portal_token] if settings.portal_token else None,
         )
-    context.log.info(f"{month}: release v{published.version} {published.status} at {published.path}")
+    report(context, f"release {month}: v{published.version} {published.status} at {published.path}")
     return dg.MaterializeResult(
         metadata={
             "version": published.version,

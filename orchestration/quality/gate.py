@@ -134,6 +134,7 @@ def run_quality_gate(
     *,
     quality_dir: str | Path | None = None,
     run_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> GateResult:
     """Validate `month` (YYYY-MM) of the warehouse at `duckdb_path` and write the reviewer's page.
 
@@ -141,6 +142,7 @@ def run_quality_gate(
     QualityConfig.volume_baseline_months calendar months before `month`; months without rows are skipped).
     config: thresholds (default QualityConfig.from_env()). quality_dir: where runs go (default the settings'
     $DVC_INDEX_HOME/quality); this run's page, results and summary are in quality_dir/<month>/<run_id>/.
+    progress: called with a line per suite validated ("gate 2025-07: staging_keys passed (2 of 12)").
     """
     from orchestration.quality.validation import GateValidator  # imports GX, which takes seconds
 
@@ -166,18 +168,26 @@ def run_quality_gate(
     changes: pd.DataFrame | None = None
     with connect(duckdb_path) as con:
         context = BatchContext(con, target, baseline, config)
-        for validation in gate.validations:
+        for number, validation in enumerate(gate.validations, start=1):
             try:
                 batch = BATCHES[validation.batch](context)
             except (MissingTable, duckdb.Error) as error:
                 checks.append(_could_not_run(validation.suite, validation.batch, error))
+                if progress:
+                    progress(f"gate {target.label}: {validation.suite} could not run ({number} of "
+                             f"{len(gate.validations)})")
                 continue
             notes += _notes_on(validation.batch, batch, target, config)
             if validation.batch == "unit_changes":
                 changes = batch
             severity = "critical" if validation.suite == ANOMALY_SUITE and config.anomalies_block else None
             result = validator.validate(validation, suites[validation.suite], batch, parameters, severity)
-            checks += outcomes_of(result, validation.suite, validation.batch, parameters)
+            outcomes = outcomes_of(result, validation.suite, validation.batch, parameters)
+            checks += outcomes
+            if progress:
+                failed = [o for o in outcomes if not o.success]
+                verdict = "passed" if not failed else f"{len(failed)} of {len(outcomes)} checks not passed"
+                progress(f"gate {target.label}: {validation.suite} {verdict} ({number} of {len(gate.validations)})")
 
     anomalies = find_anomalies(changes, target, config) if changes is not None else pd.DataFrame(columns=ANOMALY_COLUMNS)
     gate_result = GateResult(

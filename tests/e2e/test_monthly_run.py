@@ -203,6 +203,18 @@ def test_cli_runs_a_month_on_the_embedded_simulator(tmp_path):
     assert "embedded simulator" in proc.stderr
     assert "2025-07" in proc.stdout and "raw/dossiers" in proc.stdout
     assert (tmp_path / "warehouse.duckdb").exists()
+    # progress, stage by stage, and nothing of the libraries' start-up or dbt's line per node (-v shows them)
+    err = proc.stderr
+    assert re.search(r"^\d\d:\d\d:\d\d extract dossiers 2025-07: [\d,]+ of [\d,]+ records", err, re.M), err[-3000:]
+    assert re.search(r"^\d\d:\d\d:\d\d extract report-counts 2025-07: [\d,]+ of [\d,]+ records \([\d,]+/s\)$", err, re.M)
+    assert re.search(r"dbt 2025-07: (\d+) of \1 dbt nodes done \(\d+ models, \d+ seeds, \d+ tests\) in \d+ s", err)
+    assert "gate 2025-07: staging_schema passed (1 of 12)" in err and "gate 2025-07: passed, quality report" in err
+    assert "release 2025-07: v1 published at" in err
+    # (dagster-dbt still warns once of the Wilson interval's hand-value test, which reads no model to attach it to)
+    observed = set(re.findall(r"instead of an `AssetCheckResult` for dbt test `(\w+)`", err))
+    assert observed <= {"assert_wilson_interval_matches_hand_values"}, observed
+    for noise in ("alembic", "great_expectations", "BackfillPolic", " START sql", "Running with dbt="):
+        assert noise not in err, f"{noise!r} in the run's output:\n{err[-3000:]}"
 
 
 def test_cli_fails_clearly_on_a_rejected_token_and_never_prints_it(portal_data, tmp_path):

@@ -65,3 +65,21 @@ def test_definitions_load_and_staging_depends_on_the_raw_assets():
     evaluation_key = next(k for k in keys if k.path[-1] == "stg_portal__evaluation_inputs")
     assert dg.AssetKey(["raw", "evaluation"]) in graph.get(evaluation_key).parent_keys
     assert defs.resolve_job_def("monthly_index") is not None
+
+
+def test_dbt_progress_counts_dbt_nodes_by_kind_and_reports_failures_at_once():
+    """A quiet run's dbt step: dbt's lines counted, a line every tenth of the nodes and one per failure."""
+    from orchestration.progress import DbtProgress
+
+    said: list[str] = []
+    progress = DbtProgress(said.append, "dbt 2025-07", every=0.5)
+    progress.write("1 of 4 START sql table model marts.dim_units ...... [RUN]\n"
+                   "1 of 4 OK created sql table model marts.dim_units .. [OK in 0.52s]\n2 of 4 PASS not_")
+    progress.write("null_dim_units_unit_id ... [PASS in 0.07s]\n3 of 4 OK loaded seed file reference.rule_bands [INSERT 5]\n")
+    progress.write("4 of 4 FAIL 3 unique_dim_units_unit_id ... [FAIL 3 in 0.1s]\nDone. PASS=2 WARN=0 ERROR=0\n")
+    assert [line.split(" in ")[0] for line in said] == [
+        "dbt 2025-07: 1 of 4 dbt nodes done (1 models)",
+        "dbt 2025-07: 3 of 4 dbt nodes done (1 models, 1 seeds, 1 tests)",
+        "dbt 2025-07: 4 of 4 FAIL 3 unique_dim_units_unit_id ... [FAIL 3",
+        "dbt 2025-07: 4 of 4 dbt nodes done (1 models, 1 seeds, 2 tests, 1 failed)",
+    ]
