@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -507,3 +508,30 @@ def test_a_bad_mart_blocks_publication_and_leaves_every_release_as_it_was(wareho
             for e in result.get_asset_materialization_events()
         }
         assert release_tree(home / "releases") == before
+
+
+@pytest.mark.timeout(300)
+def test_a_release_copied_to_a_machine_without_network_opens_every_page(warehouse_run, tmp_path):
+    """The release folder as a reviewer gets it (copied elsewhere): its report and its quality report open fully in
+    Chromium with the network off, and the audit that published it found nothing that loads from the network."""
+    from orchestration.publication.offline import network_loads
+    from tests.browser import offline_page, screenshot
+
+    folder = warehouse_run["settings"].releases_dir / "2025-07" / "v2"
+    copy = shutil.copytree(folder, tmp_path / "usb" / "2025-07-v2")
+    assert network_loads(copy) == []
+    pages = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*.html"))
+    assert pages == ["quality/index.html", "report.html"]
+    with offline_page(tmp_path) as (page, log):
+        page.goto((copy / "report.html").as_uri(), wait_until="load")
+        assert page.title() == "Bộ chỉ số phục vụ người dân, doanh nghiệp — tháng 07/2025"
+        for selector in ("table[data-peer-group=provinces]", "svg[data-chart=ranking]"):
+            box = page.locator(selector).bounding_box()
+            assert box and box["width"] > 0 and box["height"] > 0, selector
+        page.goto((copy / "quality" / "index.html").as_uri(), wait_until="load")
+        assert page.title() == "Báo cáo chất lượng dữ liệu — tháng 07/2025"
+        assert page.locator("#ket-luan").get_attribute("data-passed") == "true"
+        assert page.locator("section[data-suite]").count() == 12
+        screenshot(page, "release-quality-2025-07.png")
+    log.assert_clean()
+    assert log.requested == [(copy / "report.html").as_uri(), (copy / "quality" / "index.html").as_uri()]
