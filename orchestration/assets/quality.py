@@ -2,7 +2,7 @@
 
 dbt's own tests already run inside `dbt build` (their failures fail the warehouse step, and dagster-dbt shows
 each as an asset check). This asset then validates the month read read-only from DuckDB against the suites in
-expectations/ (orchestration/quality), writes the Data Docs for reviewers under
+expectations/ (orchestration/quality), writes the reviewer's quality report (index.html, Vietnamese, offline) under
 $DVC_INDEX_HOME/quality/YYYY-MM/<run>/, and records the verdict with the fingerprint of the very rows a release
 would publish (gate.json). Its `passed` check is blocking: when it fails, the release is not attempted.
 """
@@ -52,7 +52,7 @@ def gate_record_of(result, fingerprint: str) -> GateRecord:
             description="Every critical expectation of the month's staging and marts suites passed.",
         )
     ],
-    description="Great Expectations on the month's staging tables and marts, with Data Docs for the reviewer.",
+    description="Great Expectations on the month's staging tables and marts, with the reviewer's quality report (index.html).",
 )
 def quality_gate(context: dg.AssetExecutionContext):
     from orchestration.quality.gate import run_quality_gate

@@ -94,7 +94,7 @@ def find_anomalies(changes: pd.DataFrame, month: Month, config: QualityConfig) -
 
     A volume jump is a ratio of at least anomaly_volume_ratio or at most its inverse; a points jump a change
     larger in size than anomaly_max_points_change. These are the bounds the suite `unit_changes` expects values
-    strictly inside, so the Data Docs and this table list the same units.
+    strictly inside, so the quality report and this table list the same units.
     """
     previous = month.shifted(-1).label
     rows = []

@@ -3,7 +3,7 @@
 Every field can be set with the environment variable `DVC_INDEX_QUALITY_<FIELD NAME IN CAPITALS>`, e.g.
 `DVC_INDEX_QUALITY_QUARANTINE_MAX_SHARE=0.02` or `DVC_INDEX_QUALITY_ANOMALIES_BLOCK=true`; a caller passes
 `QualityConfig(...)` or `QualityConfig.from_env().with_overrides(...)`. The values reach the Great Expectations
-suites as suite parameters, so the Data Docs show the thresholds a month was judged by.
+suites as suite parameters, and the quality report shows the thresholds a month was judged by.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Checks that Great Expectations has no expectation for (ranks that follow from totals, units that must be
 present) are computed here as a column beside the value they judge, e.g. `expected_competition_rank` beside
-`competition_rank`, so that the suite compares the two and a failure lists the units in the Data Docs. GX's
+`competition_rank`, so that the suite compares the two and a failure lists the units in the quality report. GX's
 UnexpectedRowsExpectation would say this in SQL, but it only runs on SQL and Spark datasources
 (`unexpected_rows_query.table` has no pandas metric in GX 1.24), and the batches here are pandas DataFrames.
 The large fact table, fct_criterion_values, is aggregated per unit and period in DuckDB so that what reaches
