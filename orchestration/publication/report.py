@@ -19,9 +19,10 @@ from typing import Any
 
 import duckdb
 from babel.numbers import format_decimal, format_percent
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 
+from orchestration.html_pages import page_environment
 from orchestration.publication import charts
 
 LOCALE = "vi_VN"
@@ -288,14 +289,8 @@ def _format_datetime(value: datetime | None) -> str:
 
 @cache
 def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("orchestration.publication", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters.update(
+    return page_environment(
+        "orchestration.publication",
         num=format_number,
         signed=format_signed,
         qty=format_count,
@@ -303,7 +298,6 @@ def _environment() -> Environment:
         vdate=_format_date,
         vdatetime=_format_datetime,
     )
-    return environment
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str, parameters: Sequence[Any]) -> list[dict[str, Any]]:

@@ -18,8 +18,9 @@ from typing import Any
 
 import pandas as pd
 from babel.numbers import format_decimal
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 
+from orchestration.html_pages import page_environment
 from orchestration.quality.config import QualityConfig
 from orchestration.quality.outcomes import CheckOutcome, plain
 
@@ -143,13 +144,6 @@ def _run_time(run_id: str) -> str:
 
 @cache
 def _environment() -> Environment:
-    environment = Environment(
-        loader=PackageLoader("orchestration.quality", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.filters.update(value=format_value)
+    environment = page_environment("orchestration.quality", value=format_value)
     environment.globals.update(row_columns=row_columns)
     return environment
