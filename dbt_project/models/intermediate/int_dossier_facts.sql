@@ -49,24 +49,50 @@ attribution as (
 
 ),
 
-dossier_versions as (
+{#- The latest version of a dossier for a period is its row of the last month, among the period's months, in
+    which it was extracted: the row whose next extraction (next_period) is after the period's last month, or
+    which has none. Decided from the keys alone: the window sorts (period, dossier_id) only, and each dossier
+    row is then matched to the periods it is the latest version for (version_windows, at most a few dozen
+    (month, next month) pairs) without a join or an aggregation over the dossier rows themselves. (Ranking
+    the rows of every period by a window, as before, grouped 44 million wide rows at national scale: 396 s of
+    thread time in a model of 349 s, 28 GB spilled; now 54 s, no spill.) -#}
+dossier_appearances as (
 
     select
-        periods.period_type,
-        periods.period_start,
-        periods.period_start_at,
-        periods.evaluated_at,
-        dossiers.period as source_period,
-        dossiers.dossier_id,
-        dossiers.procedure_id,
-        dossiers.unit_id as source_unit_id,
-        dossiers.channel,
-        dossiers.status,
-        dossiers.received_at,
-        dossiers.due_at,
-        dossiers.processing_ended_at,
-        dossiers.returned_at,
-        dossiers.refused_at,
+        period,
+        dossier_id,
+        lead(period) over (partition by dossier_id order by period) as next_period
+    from {{ ref('stg_portal__dossiers') }}
+    where {{ rebuilt_months_filter('period') }}
+
+),
+
+version_windows as (
+
+    select
+        list({
+            'source_period': versions.source_period,
+            'next_period': versions.next_period,
+            'period_type': periods.period_type,
+            'period_start': periods.period_start,
+            'period_start_at': periods.period_start_at,
+            'evaluated_at': periods.evaluated_at
+        }) as windows
+
+    from (select distinct period as source_period, next_period from dossier_appearances) as versions
+    inner join periods
+        on versions.source_period between periods.first_month and periods.last_month
+        and (versions.next_period is null or versions.next_period > periods.last_month)
+
+),
+
+{#- One row per dossier row and period it is the latest version for, by unnesting the matching windows: a
+    join here would be planned from DuckDB's estimate of this relation, which is far too small, and build its
+    hash table from the dossier side. The history's terminal times are read once per dossier row. -#}
+dossier_rows as (
+
+    select
+        dossiers.*,
         {#- The first time of each terminal status in the history (entries without a time do not count). -#}
         {%- for status, column in [('processed', 'history_processed_at'), ('result_returned', 'history_returned_at'),
                                    ('stopped', 'history_stopped_at'), ('not_received', 'history_refused_at'),
@@ -76,26 +102,57 @@ dossier_versions as (
             lambda entry: entry.changed_at
         )) as {{ column }},
         {%- endfor %}
-        coalesce(dossiers.supplements, []) as supplements,
-        dossiers.has_electronic_result_file,
-        dossiers.are_all_components_digitized,
-        dossiers.has_reused_component,
-        dossiers.has_personal_data_store_component,
-        dossiers.are_all_fees_zero,
-        dossiers.fee_entries,
-        dossiers.online_payment,
-        dossiers.database_codes,
-        dossiers.is_applicant_verified_with_vneid,
-        dossiers.is_synced_to_national_portal
+        unnest(list_filter(
+            version_windows.windows,
+            lambda candidate: candidate.source_period = dossiers.period
+                and candidate.next_period is not distinct from dossier_appearances.next_period
+        )) as version_window
 
-    from periods
-    inner join {{ ref('stg_portal__dossiers') }} as dossiers
-        on dossiers.period between periods.first_month and periods.last_month
+    from {{ ref('stg_portal__dossiers') }} as dossiers
+    inner join dossier_appearances
+        on dossier_appearances.period = dossiers.period
+        and dossier_appearances.dossier_id = dossiers.dossier_id
+    cross join version_windows
     where {{ rebuilt_months_filter('dossiers.period') }}
-    qualify row_number() over (
-        partition by periods.period_type, periods.period_start, dossiers.dossier_id
-        order by dossiers.period desc
-    ) = 1
+
+),
+
+dossier_versions as (
+
+    select
+        dossier_rows.version_window.period_type as period_type,
+        dossier_rows.version_window.period_start as period_start,
+        dossier_rows.version_window.period_start_at as period_start_at,
+        dossier_rows.version_window.evaluated_at as evaluated_at,
+        dossier_rows.period as source_period,
+        dossier_rows.dossier_id,
+        dossier_rows.procedure_id,
+        dossier_rows.unit_id as source_unit_id,
+        dossier_rows.channel,
+        dossier_rows.status,
+        dossier_rows.received_at,
+        dossier_rows.due_at,
+        dossier_rows.processing_ended_at,
+        dossier_rows.returned_at,
+        dossier_rows.refused_at,
+        dossier_rows.history_processed_at,
+        dossier_rows.history_returned_at,
+        dossier_rows.history_stopped_at,
+        dossier_rows.history_refused_at,
+        dossier_rows.history_withdrawn_at,
+        coalesce(dossier_rows.supplements, []) as supplements,
+        dossier_rows.has_electronic_result_file,
+        dossier_rows.are_all_components_digitized,
+        dossier_rows.has_reused_component,
+        dossier_rows.has_personal_data_store_component,
+        dossier_rows.are_all_fees_zero,
+        dossier_rows.fee_entries,
+        dossier_rows.online_payment,
+        dossier_rows.database_codes,
+        dossier_rows.is_applicant_verified_with_vneid,
+        dossier_rows.is_synced_to_national_portal
+
+    from dossier_rows
 
 ),
 
@@ -400,14 +457,18 @@ final as (
         coalesce(outcomes.is_applicant_verified_with_vneid, false)
             or list_has_any(outcomes.database_codes, code_sets.citizen_data_databases) as is_citizen_data_connected,
         coalesce(outcomes.is_synced_to_national_portal, false) as is_synced,
-        dissatisfied_ratings.dossier_id is not null as has_dissatisfied_rating
+        {#- A semi-join (DuckDB's mark join builds on the ratings): a left join was planned with its hash table
+            on the dossiers' side. -#}
+        exists (
+            select 1
+            from dissatisfied_ratings
+            where dissatisfied_ratings.period_type = outcomes.period_type
+                and dissatisfied_ratings.period_start = outcomes.period_start
+                and dissatisfied_ratings.dossier_id = outcomes.dossier_id
+        ) as has_dissatisfied_rating
 
     from outcomes
     cross join code_sets
-    left join dissatisfied_ratings
-        on dissatisfied_ratings.period_type = outcomes.period_type
-        and dissatisfied_ratings.period_start = outcomes.period_start
-        and dissatisfied_ratings.dossier_id = outcomes.dossier_id
 
 )
 
