@@ -21,11 +21,12 @@ from orchestration.settings import Settings, load_settings
 if TYPE_CHECKING:
     from orchestration.portal.simulator.generator import PortalData
 
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # fullmatch: no trailing newline, ASCII digits only
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the home; try again later (or --wait)
 
 
 def _month(value: str) -> str:
-    if not MONTH.match(value):
+    if not MONTH.fullmatch(value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a month: use YYYY-MM, e.g. 2025-07")
     return value
 
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--portal-url", help="portal base URL (default: PORTAL_BASE_URL, else the embedded simulator)")
     run.add_argument("--full-refresh", action="store_true", help="rebuild the warehouse's incremental models")
     _source_option(run)
+    _wait_option(run)
     _simulator_options(run)
 
     backfill = sub.add_parser("backfill", help="land and build a range of months in order, one line per month")
@@ -61,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="extract and build every month again (default: resume, skipping months already published from the source)",
     )
     _source_option(backfill)
+    _wait_option(backfill)
     _simulator_options(backfill)
 
     docs = sub.add_parser("docs", help="the dbt documentation site, one self-contained page that opens offline")
@@ -119,6 +122,13 @@ def _source_option(parser: argparse.ArgumentParser) -> None:
         "--source", choices=["records", "evaluation"], default="records",
         help="records (default): the record feeds, reconciled with the published evaluation; evaluation: the "
         "published evaluation alone (a public portal), ranked from the portal's own numerators and denominators",
+    )
+
+
+def _wait_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--wait", action="store_true",
+        help="if another run holds this home, wait for it to end (default: exit at once, with status 75, naming it)",
     )
 
 
@@ -204,6 +214,27 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _run_months(
     args: argparse.Namespace, settings: Settings, months: list[str], *, full_refresh: bool = False,
     progress: bool = False,
+) -> int:
+    from orchestration.home_lock import HOME_LOCK, HomeBusy, hold
+
+    what = f"dvc-index {args.command} " + (f"{months[0]} to {months[-1]}" if len(months) > 1 else "".join(months))
+
+    def waiting(holder) -> None:
+        print(f"waiting: {settings.home} is in use by {holder.describe()}", file=sys.stderr, flush=True)
+
+    def stale(holder) -> None:
+        print(f"note: recovered the lock of {holder.describe()}, which has ended", file=sys.stderr, flush=True)
+
+    try:
+        with hold(settings.home, HOME_LOCK, what, wait=None if args.wait else 0, on_wait=waiting, on_stale=stale):
+            return _run_months_locked(args, settings, months, full_refresh=full_refresh, progress=progress)
+    except HomeBusy as busy:
+        print(f"error: {busy}", file=sys.stderr)
+        return EXIT_BUSY
+
+
+def _run_months_locked(
+    args: argparse.Namespace, settings: Settings, months: list[str], *, full_refresh: bool, progress: bool,
 ) -> int:
     from orchestration.pipeline import MonthFailed, run_months
 

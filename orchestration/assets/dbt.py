@@ -10,6 +10,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.build_window import build_window, dbt_build_args, window_in_environment
 from orchestration.dbt_project import dbt_project
+from orchestration.home_lock import HOME_LOCK, step_lock
 from orchestration.partitions import monthly_partitions
 from orchestration.progress import DbtProgress, report, verbose
 from orchestration.settings import load_settings
@@ -46,6 +47,12 @@ class DbtBuildConfig(dg.Config):
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig) -> Iterator:
     window = context.partition_key_range
     settings = load_settings()
+    # the warehouse is this home's: a run Dagster launches waits for another run's step here (home_lock.py)
+    with step_lock(settings.home, HOME_LOCK, f"dbt {window.start}", lambda line: report(context, line)):
+        yield from _build(context, dbt, config, window, settings)
+
+
+def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig, window, settings) -> Iterator:
     period_from, period_to = build_window(window.start, window.end, settings.raw_dir, settings.duckdb_path)
     if period_from != window.start:
         report(context, f"dbt {window.start}: staging also builds {period_from} onwards, history landed for this "

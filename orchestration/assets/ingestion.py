@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.evaluation_landing import EvaluationExtractor
 from orchestration.history import context_periods
+from orchestration.home_lock import step_lock
 from orchestration.landing import EVALUATION, FEEDS, FeedExtractor, dataset_dir_name, list_extractions
 from orchestration.partitions import monthly_partitions
 from orchestration.progress import rate, report
@@ -46,14 +47,20 @@ def build_ingestion_asset(dataset: str) -> dg.AssetsDefinition:
                 speed = rate(fetched, time.monotonic() - started["at"])
                 report(context, f"extract {ds} {per}: {fetched:,} of {total:,} records" + (f" ({speed})" if speed else ""))
 
+        def extract(extractor: FeedExtractor, month: str):
+            # one landing of a feed's month at a time in a home (home_lock.py): its in-progress folder is shared
+            name = f"extract-{dataset_dir_name(dataset)}-{month}"
+            with step_lock(settings.home, name, f"extract {dataset} {month}", lambda line: report(context, line)):
+                return extractor.extract(dataset, month)
+
         with portal.client() as client:
             extractor = FeedExtractor(client, settings.raw_dir, portal.page_size, progress=progress)
-            result = extractor.extract(dataset, period)
+            result = extract(extractor, period)
             # earlier periods this month's criteria look back on, landed once if missing
             history = [p for p in context_periods(dataset, period) if not list_extractions(settings.raw_dir, dataset, p)]
             for earlier in history:
                 report(context, f"extract {dataset}: landing {earlier} too, which {period}'s criteria look back on")
-                extractor.extract(dataset, earlier)
+                extract(extractor, earlier)
         return dg.MaterializeResult(
             metadata={
                 "history_landed": ", ".join(history) or "none",
@@ -86,10 +93,12 @@ def raw_evaluation(context: dg.AssetExecutionContext, portal: PortalResource) ->
     def progress(step: str, pages: int) -> None:
         report(context, f"extract evaluation {context.partition_key}: {step} ({pages:,} pages)")
 
-    with portal.client() as client:
+    month = context.partition_key
+    with step_lock(settings.home, f"extract-{dataset_dir_name(EVALUATION)}-{month}", f"extract evaluation {month}",
+                   lambda line: report(context, line)), portal.client() as client:
         result = EvaluationExtractor(
             client, settings.raw_dir, progress=progress, time_types=evaluation_periods()
-        ).extract(context.partition_key)
+        ).extract(month)
     return dg.MaterializeResult(
         metadata={
             "extraction": result.extraction_id,

@@ -11,6 +11,7 @@ import duckdb
 
 from orchestration.assets.dbt import WAREHOUSE_POOL
 from orchestration.assets.quality import GATE_KEY
+from orchestration.home_lock import HOME_LOCK, step_lock
 from orchestration.partitions import monthly_partitions
 from orchestration.progress import report
 from orchestration.publication import CheckResult, publish_release
@@ -90,7 +91,10 @@ def quality_summary(record: GateRecord, con: duckdb.DuckDBPyConnection, month: s
 def monthly_release(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     settings = load_settings()
     month = context.partition_key
-    with duckdb.connect(str(settings.duckdb_path), read_only=True, config=duckdb_config()) as con:
+    with (
+        step_lock(settings.home, HOME_LOCK, f"release {month}", lambda line: report(context, line)),
+        duckdb.connect(str(settings.duckdb_path), read_only=True, config=duckdb_config()) as con,
+    ):
         record = verify_gate(latest_gate_record(settings.quality_dir, month), data_fingerprint(con, month), month)
         html = render_report(con, month, quality_summary(record, con, month))
         checks = [

@@ -11,6 +11,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.assets.dbt import WAREHOUSE_POOL, warehouse_models
+from orchestration.home_lock import HOME_LOCK, step_lock
 from orchestration.partitions import monthly_partitions
 from orchestration.progress import report
 from orchestration.publication.fingerprint import data_fingerprint
@@ -59,12 +60,13 @@ def quality_gate(context: dg.AssetExecutionContext):
 
     settings = load_settings()
     month = context.partition_key
-    result = run_quality_gate(settings.duckdb_path, month, quality_dir=settings.quality_dir,
-                              progress=lambda line: report(context, line))
-    with duckdb.connect(str(settings.duckdb_path), read_only=True, config=duckdb_config()) as con:
-        fingerprint = data_fingerprint(con, month)
-    record = gate_record_of(result, fingerprint)
-    write_gate_record(result.data_docs_index.parent, record)
+    with step_lock(settings.home, HOME_LOCK, f"gate {month}", lambda line: report(context, line)):
+        result = run_quality_gate(settings.duckdb_path, month, quality_dir=settings.quality_dir,
+                                  progress=lambda line: report(context, line))
+        with duckdb.connect(str(settings.duckdb_path), read_only=True, config=duckdb_config()) as con:
+            fingerprint = data_fingerprint(con, month)
+        record = gate_record_of(result, fingerprint)
+        write_gate_record(result.data_docs_index.parent, record)
     context.log.info(result.render())
     report(None, f"gate {month}: {'passed' if result.passed else 'FAILED'}, quality report {result.data_docs_index}")
     failed = [f"{c['check']}: {c['message']}" for c in record.failed_checks]
