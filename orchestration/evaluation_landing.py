@@ -37,7 +37,7 @@ from orchestration.landing import (
     records_to_table,
     write_part,
 )
-from orchestration.portal.client import PortalClient
+from orchestration.portal.client import PortalClient, PortalError
 from orchestration.settings import EVALUATION_PERIOD_TYPES
 
 METRIC_ENDPOINTS = ("transparency", "dossier-digitized", "handling-satisfaction")
@@ -198,11 +198,16 @@ class EvaluationExtractor:
             body: dict[str, Any] = {**period, "block": block, "currentPage": page_no, "pageSize": self.page_size}
             if root:
                 body["rootDepartmentId"] = root
-            response = self.client.post_evaluation(endpoint, body)
-            if response.get("code") != "OK" or not isinstance(response.get("data"), dict):
+            try:
+                response = self.client.post_evaluation(endpoint, body)
+            except PortalError as exc:  # say which page: the error names the endpoint only
+                exc.locate(f"evaluation {endpoint} ({time_type}, {block}, root {root or NATION}) page {page_no}")
+                raise
+            answered = response if isinstance(response, dict) else {"code": f"a JSON {type(response).__name__}"}
+            if answered.get("code") != "OK" or not isinstance(answered.get("data"), dict):
                 raise IncompleteExtractionError(
                     f"evaluation {endpoint} ({time_type}, {block}, root {root or NATION}) page {page_no}: "
-                    f"answer code {response.get('code')!r} without data"
+                    f"answer code {answered.get('code')!r} without data"
                 )
             data = response["data"]
             received += len(_listed_units(endpoint, data))

@@ -36,7 +36,14 @@ import pyarrow.parquet as pq
 
 from orchestration import __version__
 from orchestration.gc_pause import gc_paused
-from orchestration.portal.client import FeedPage, FeedPageBody, PortalClient, PortalError, page_records
+from orchestration.portal.client import (
+    FEED_PATH,
+    FeedPage,
+    FeedPageBody,
+    PortalClient,
+    PortalError,
+    page_records,
+)
 from orchestration.settings import landing_workers
 
 log = logging.getLogger(__name__)
@@ -363,10 +370,17 @@ class FeedExtractor:
             fetching = None if checkpoint["done"] else fetch(checkpoint["next_cursor"])
             landing: deque[tuple[int, str | None, int, str | None, Future[int]]] = deque()
             page_no = checkpoint["pages"]
+            cursor = checkpoint["next_cursor"]
             try:
                 while fetching is not None or landing:
                     if fetching is not None:
-                        page = fetching.result()
+                        try:
+                            page = fetching.result()
+                        except PortalError as exc:  # say which page: the error names the endpoint only
+                            exc.locate(f"{dataset} {period}, page {page_no + 1}"
+                                       + (f", cursor {cursor[:40]}" if cursor else ", the first page"))
+                            raise
+                        cursor = page.next_cursor
                         fetching = fetch(page.next_cursor) if page.next_cursor is not None else None
                         many = page.total > self.page_size * PARALLEL_FROM_PAGES
                         landing.append((page_no, page.next_cursor, page.total, page.generated_at,
@@ -464,7 +478,7 @@ class FeedExtractor:
             shutil.rmtree(work)
             raise IncompleteExtractionError(
                 f"{dataset} {period}: received {len(keys)} distinct keys but the portal reported total={total} "
-                "(records shifted while paging?)"
+                f"(GET {FEED_PATH.format(dataset=dataset)}: records shifted while paging, or a wrong total)"
             )
         extraction_id = checkpoint["extraction_id"]
         files = describe_parts(work)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,10 +28,41 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 FEED_PATH = "/api/v1/sync/{dataset}"
 EVALUATION_PATH = "/api/v1/reporting/evaluation/{endpoint}"
 MAX_PAGE_SIZE = 5000
+# The largest response body read: a 5,000-record dossier page is about 15 MB; a body beyond the bound is refused
+# before it fills the memory (DVC_INDEX_MAX_PAGE_BYTES).
+MAX_PAGE_BYTES_ENV = "DVC_INDEX_MAX_PAGE_BYTES"
+DEFAULT_MAX_PAGE_BYTES = 256 * 1024 * 1024
+
+
+def max_page_bytes() -> int:
+    """The bound on one response body, from DVC_INDEX_MAX_PAGE_BYTES (default 256 MiB); refused if not a count."""
+    raw = os.environ.get(MAX_PAGE_BYTES_ENV, "").strip()
+    if not raw:
+        return DEFAULT_MAX_PAGE_BYTES
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{MAX_PAGE_BYTES_ENV}={raw!r} is not a positive number of bytes")
+    return int(raw)
 
 
 class PortalError(Exception):
     """Base of every error the portal client raises; its message is safe to print."""
+
+    def locate(self, where: str) -> None:
+        """Add where the failure happened (the feed, period and page) to the message."""
+        if self.args and isinstance(self.args[0], str) and where not in self.args[0]:
+            self.args = (f"{self.args[0]} [at {where}]", *self.args[1:])
+
+
+class PortalPageTooLargeError(PortalError):
+    """A response larger than the configured bound: refused, not retried (it would be as large again)."""
+
+    def __init__(self, endpoint: str, size: int, bound: int) -> None:
+        self.endpoint = endpoint
+        super().__init__(
+            f"portal {endpoint} answered a body of {'more than ' if size > bound else ''}{size:,} bytes, beyond the "
+            f"bound of {bound:,} ({MAX_PAGE_BYTES_ENV}): refused. Ask for smaller pages, or raise the bound if the "
+            "portal's pages are this large"
+        )
 
 
 class PortalRequestError(PortalError):
@@ -155,6 +187,7 @@ class PortalClient:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     retry_events: list[RetryEvent] = field(default_factory=list)
+    max_body_bytes: int = field(default_factory=max_page_bytes)
 
     def __post_init__(self) -> None:
         headers = {"Accept": "application/json", "User-Agent": f"dvc-index/{__version__}"}
@@ -268,7 +301,18 @@ class PortalClient:
                 status = response.status_code
                 if status in RETRYABLE_STATUSES:
                     raise _TransientError(f"HTTP {status}", _retry_after(response))
-                body = b"".join(response.iter_bytes())
+                content_type = response.headers.get("Content-Type", "no Content-Type")
+                declared = response.headers.get("Content-Length", "")
+                if declared.isdigit() and int(declared) > self.max_body_bytes:
+                    raise PortalPageTooLargeError(endpoint, int(declared), self.max_body_bytes)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_body_bytes:  # a server that sends more than it declared, or no length
+                        raise PortalPageTooLargeError(endpoint, size, self.max_body_bytes)
+                    chunks.append(chunk)
+                body = b"".join(chunks)
+                del chunks
         except httpx.TimeoutException as exc:
             raise _TransientError(f"timeout after {self.timeout:g}s ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
@@ -278,7 +322,10 @@ class PortalClient:
         try:
             return parse(body)
         except ValueError:
-            raise _TransientError(f"HTTP {status} with a body that is not JSON") from None
+            # an HTML error page, a body cut short: retried, as a proxy's or a restart's would pass
+            raise _TransientError(
+                f"HTTP {status} with a body that is not JSON ({content_type}, {len(body):,} bytes: {_opening(body)})"
+            ) from None
 
 
 def parse_json(body: bytes) -> Any:
@@ -317,6 +364,13 @@ def _page_header(body: bytes) -> tuple[dict[str, Any], bytes]:
     # (a ValueError) makes a garbled body transient, as the full decode does
     return {"total": header.total, "next_cursor": header.next_cursor, "generated_at": header.generated_at,
             "dataset": header.dataset, "period": header.period, "has_data": True}, body
+
+
+def _opening(body: bytes, length: int = 40) -> str:
+    """The first characters of a body, printable only, for an error message."""
+    text = body[: length * 4].decode("utf-8", "replace")
+    text = "".join(c if c.isprintable() else " " for c in text)[:length]
+    return repr(text) + ("..." if len(body) > length else "")
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -535,3 +535,52 @@ def test_a_release_copied_to_a_machine_without_network_opens_every_page(warehous
         screenshot(page, "release-quality-2025-07.png")
     log.assert_clean()
     assert log.requested == [(copy / "report.html").as_uri(), (copy / "quality" / "index.html").as_uri()]
+
+
+def test_a_mart_that_breaks_its_contract_fails_the_build_and_changes_nothing(warehouse_run, tmp_path):
+    """A change that makes fct_unit_scores.total_points text instead of decimal(6, 2): dbt refuses it under the
+    enforced contract, with its own message naming the column and both types, before writing anything; the
+    mart's previous rows and the month's release stay exactly as they were. (On a copy of the home and of the
+    dbt project, so the other tests keep theirs.)"""
+    from orchestration.build_window import dbt_build_args, dbt_window_env
+    from orchestration.settings import DBT_PROJECT_DIR
+    from tests.extraction.helpers import tree_digest
+
+    home = tmp_path / "home"
+    source = warehouse_run["settings"]
+    home.mkdir()
+    shutil.copy(source.duckdb_path, home / "warehouse.duckdb")
+    shutil.copytree(source.releases_dir, home / "releases", symlinks=True)
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    model = project / "models" / "marts" / "fct_unit_scores.sql"
+    text = model.read_text(encoding="utf-8")
+    broken = text.replace("cast(group_points.total_points as decimal(6, 2)) as total_points",
+                          "cast(group_points.total_points as varchar) as total_points")
+    assert broken != text
+    model.write_text(broken, encoding="utf-8")
+
+    def mart() -> tuple:
+        with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+            column = con.execute(
+                "select data_type from information_schema.columns where table_schema = 'marts' "
+                "and table_name = 'fct_unit_scores' and column_name = 'total_points'"
+            ).fetchone()
+            rows = con.execute("select count(*), sum(hash(columns(*))) from marts.fct_unit_scores").fetchone()
+        return column, rows
+
+    before, releases_before = mart(), tree_digest(home / "releases")
+    env = {**os.environ, "DVC_INDEX_HOME": str(home), "DUCKDB_PATH": str(home / "warehouse.duckdb"),
+           **dbt_window_env(MONTHS[-1], MONTHS[-1])}
+    env.pop("PORTAL_TOKEN", None)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *dbt_build_args(), "--select", "fct_unit_scores",
+         "--project-dir", str(project), "--profiles-dir", str(project), "--target-path", str(tmp_path / "target")],
+        env=env, capture_output=True, text=True, timeout=600,
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode != 0, out[-3000:]
+    assert "contract" in out.lower() and "total_points" in out, out[-3000:]
+    assert re.search(r"total_points\s*\|\s*(VARCHAR|TEXT)\s*\|\s*DECIMAL\(6,\s*2\)", out, re.I), out[-3000:]
+    assert mart() == before and before[0] == ("DECIMAL(6,2)",)
+    assert tree_digest(home / "releases") == releases_before

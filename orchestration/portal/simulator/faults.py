@@ -12,7 +12,9 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("429", "500", "502", "503", "504", "slow", "drop", "shift")
+# html: 200 with a maintenance page; truncate: 200 with the JSON body cut in half; total: a feed page whose `total`
+# is `size` more than the records served; oversize: a feed page padded with an unknown field of `size` bytes
+FAULT_KINDS = ("429", "500", "502", "503", "504", "slow", "drop", "shift", "html", "truncate", "total", "oversize")
 
 
 @dataclass
@@ -23,6 +25,7 @@ class FaultRule:
     times: int | None = 1
     retry_after: float = 1.0
     delay: float = 5.0
+    size: int = 1
     seen: int = 0
     hits: int = 0
 
@@ -32,7 +35,7 @@ class FaultRule:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> FaultRule:
-        allowed = {"kind", "path", "after", "times", "retry_after", "delay"}
+        allowed = {"kind", "path", "after", "times", "retry_after", "delay", "size"}
         unknown = set(raw) - allowed
         if unknown:
             raise ValueError(f"unknown fault rule fields: {', '.join(sorted(unknown))}")

@@ -156,11 +156,16 @@ class PortalSimulator:
         head = {
             "dataset": dataset,
             "period": period,
-            "total": feed.total,
+            "total": feed.total + (fault.size if fault is not None and fault.kind == "total" else 0),
             "next_cursor": next_cursor,
             "generated_at": feed.generated_at,
         }
-        return with_data(head, rows)
+        if fault is not None and fault.kind == "oversize":
+            head["_padding"] = "x" * fault.size  # a field the contract does not name, as large as asked
+        page = with_data(head, rows)
+        if fault is not None and fault.kind == "truncate":
+            return page[: len(page) // 2]
+        return page
 
 
 def _encode(payload: dict[str, Any]) -> bytes:
@@ -255,6 +260,17 @@ def _make_handler(sim: PortalSimulator) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
+                return True
+            if fault.kind == "html":
+                page = b"<!DOCTYPE html><html><body><h1>He thong dang bao tri</h1></body></html>"
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(page)))
+                    self.end_headers()
+                    self.wfile.write(page)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
                 return True
             if fault.kind == "slow":
                 time.sleep(fault.delay)
