@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.settings import env_number
+
 LOCKS_DIR = "locks"
 HOME_LOCK = "home"
 WAIT_ENV = "DVC_INDEX_LOCK_WAIT_SECONDS"
@@ -183,16 +185,7 @@ def _record(fd: int, purpose: str) -> None:
 
 def asset_wait_seconds() -> float:
     """How long a Dagster step waits for another run's lock (DVC_INDEX_LOCK_WAIT_SECONDS, default 6 hours)."""
-    raw = os.environ.get(WAIT_ENV, "").strip()
-    if not raw:
-        return float(DEFAULT_ASSET_WAIT_SECONDS)
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{WAIT_ENV}={raw!r} is not a number of seconds") from None
-    if value < 0:
-        raise ValueError(f"{WAIT_ENV}={raw!r} must be 0 or more seconds")
-    return value
+    return env_number(WAIT_ENV, DEFAULT_ASSET_WAIT_SECONDS, whole=False, minimum=0, unit="seconds")
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -89,7 +90,16 @@ def dataset_dir_name(dataset: str) -> str:
     return dataset.replace("-", "_")
 
 
+_PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+
+
 def period_dir(raw_dir: Path, dataset: str, period: str) -> Path:
+    """A feed month's folder in the raw zone. The dataset must be a known feed and the period YYYY-MM: both become
+    a path, and a value from elsewhere (a partition key, a command line, a portal's answer) must not leave it."""
+    if dataset not in FEEDS and dataset != EVALUATION:
+        raise ValueError(f"unknown dataset {dataset!r}: one of {', '.join([*FEEDS, EVALUATION])}")
+    if not isinstance(period, str) or not _PERIOD.fullmatch(period):
+        raise ValueError(f"period must be YYYY-MM, got {period!r}")
     return raw_dir / dataset_dir_name(dataset) / f"period={period}"
 
 

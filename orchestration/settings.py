@@ -75,21 +75,30 @@ def duckdb_config(environ: dict[str, str] | None = None) -> dict[str, str]:
     return {"memory_limit": env.get("DVC_INDEX_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT}
 
 
+def env_number(name: str, default: float, *, whole: bool, minimum: float, unit: str,
+               environ: dict[str, str] | None = None) -> float:
+    """A number from the environment variable `name` (`default` when unset or empty), refused naming the
+    variable when it is not a number (a whole one if `whole`) or is below `minimum`."""
+    env = os.environ if environ is None else environ
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        kind = "a whole number of" if whole else "a number of"
+        raise ValueError(f"{name} must be {kind} {unit}, got {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum:g} {unit}, got {raw!r}")
+    return value
+
+
 def landing_workers(environ: dict[str, str] | None = None) -> int:
     """Worker processes that decode and land the pages of a large feed: DVC_INDEX_LANDING_WORKERS, by default
     the cores this process may run on, up to 4 (1 lands in the extracting process)."""
-    env = os.environ if environ is None else environ
-    value = env.get("DVC_INDEX_LANDING_WORKERS")
-    if value:
-        try:
-            workers = int(value)
-        except ValueError:
-            raise ValueError(f"DVC_INDEX_LANDING_WORKERS must be a whole number of processes, got {value!r}") from None
-        if workers < 1:
-            raise ValueError(f"DVC_INDEX_LANDING_WORKERS must be at least 1, got {workers}")
-        return workers
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(4, cores))
+    return int(env_number("DVC_INDEX_LANDING_WORKERS", max(1, min(4, cores)), whole=True, minimum=1,
+                          unit="processes", environ=environ))
 
 
 EVALUATION_PERIOD_TYPES = ("month", "quarter", "year")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ import orjson
 import tenacity
 
 from orchestration import __version__
+from orchestration.settings import env_number
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,7 @@ DEFAULT_MAX_PAGE_BYTES = 256 * 1024 * 1024
 
 def max_page_bytes() -> int:
     """The bound on one response body, from DVC_INDEX_MAX_PAGE_BYTES (default 256 MiB); refused if not a count."""
-    raw = os.environ.get(MAX_PAGE_BYTES_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_PAGE_BYTES
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValueError(f"{MAX_PAGE_BYTES_ENV}={raw!r} is not a positive number of bytes")
-    return int(raw)
+    return int(env_number(MAX_PAGE_BYTES_ENV, DEFAULT_MAX_PAGE_BYTES, whole=True, minimum=1, unit="bytes"))
 
 
 class PortalError(Exception):

@@ -114,7 +114,7 @@ def test_the_bound_comes_from_the_environment_and_is_checked(monkeypatch):
     assert PortalClient("http://127.0.0.1:9").max_body_bytes == 1048576
     for bad in ("-1", "0", "1e6", "big"):
         monkeypatch.setenv("DVC_INDEX_MAX_PAGE_BYTES", bad)
-        with pytest.raises(ValueError, match=f"DVC_INDEX_MAX_PAGE_BYTES='{bad}'"):
+        with pytest.raises(ValueError, match=f"DVC_INDEX_MAX_PAGE_BYTES must be .*, got '{bad}'"):
             max_page_bytes()
 
 
@@ -127,3 +127,21 @@ def test_an_evaluation_page_that_is_html_names_the_endpoint_and_page(simulator, 
     assert "POST /api/v1/reporting/evaluation/" in message and "text/html" in message
     assert "[at evaluation " in message and ") page " in message
     assert list_extractions(tmp_path, "evaluation", PERIOD) == []
+
+
+@pytest.mark.parametrize("dataset, period", [
+    ("dossiers", "../.."), ("dossiers", "2025-07/../../x"), ("dossiers", "2025-13"), ("dossiers", ""),
+    ("dossiers", "2025-07\n"), ("../dossiers", "2025-07"), ("dossiers/../../etc", "2025-07"), ("DOSSIERS", "2025-07"),
+])
+def test_a_dataset_or_period_that_could_leave_the_raw_zone_is_refused(tmp_path, dataset, period):
+    with pytest.raises(ValueError, match="unknown dataset|period must be YYYY-MM"):
+        period_dir(tmp_path, dataset, period)
+    with pytest.raises(ValueError):
+        FeedExtractor(PortalClient("http://127.0.0.1:9"), tmp_path, page_size=10).extract(dataset, period)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_dataset_and_period_a_page_names_never_choose_where_it_lands(simulator, tmp_path):
+    """The raw zone's folders come from what was asked for; a page's own `dataset` / `period` fields are data."""
+    result = extractor(simulator, tmp_path).extract("units", PERIOD)
+    assert result.path.parent == period_dir(tmp_path, "units", PERIOD)

@@ -168,7 +168,8 @@ def test_a_step_gives_up_after_the_configured_wait(tmp_path, monkeypatch):
 
 def test_a_wait_that_is_not_a_number_is_refused_naming_the_variable(tmp_path, monkeypatch):
     monkeypatch.setenv("DVC_INDEX_LOCK_WAIT_SECONDS", "soon")
-    with pytest.raises(ValueError, match="DVC_INDEX_LOCK_WAIT_SECONDS='soon'"), step_lock(tmp_path, HOME_LOCK, "dbt 2025-07", lambda line: None):
+    refused = "DVC_INDEX_LOCK_WAIT_SECONDS must be a number of seconds, got 'soon'"
+    with pytest.raises(ValueError, match=refused), step_lock(tmp_path, HOME_LOCK, "dbt 2025-07", lambda line: None):
         pass
 
 
