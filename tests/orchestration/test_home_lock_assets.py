@@ -58,3 +58,18 @@ def test_a_step_waits_for_the_holder_then_fails_naming_it(home, asset, lock):
     assert not (home / "raw" / "units").exists()
     assert not (home / "quality").exists() and not (home / "releases").exists()
     assert not (home / "warehouse.duckdb").exists() and not (home / "dbt").exists()
+
+
+@pytest.mark.parametrize("key", ["2025-13", "25-07", "", "2025-07'; drop table x", "../..", "2025-07\n"])
+def test_a_partition_key_that_is_not_a_month_is_refused_before_any_step(home, key):
+    """Dagster checks a run's partition key against the monthly partitions before any step runs, so nothing the
+    steps build from it (raw and release paths, the dbt window) ever sees a key that is not a month (an empty key is
+    a run without a partition, whose steps fail on their first read of it)."""
+    expected = (dg.DagsterInvariantViolationError, "non-partitioned run") if key == "" else (
+        dg.DagsterUnknownPartitionError, "Could not find a partition with key")
+    with pytest.raises(expected[0], match=expected[1]):
+        dg.materialize(
+            [monthly_release], partition_key=key, instance=dg.DagsterInstance.ephemeral(),
+            resources={"portal": PortalResource(base_url="http://127.0.0.1:9")},
+        )
+    assert list(home.iterdir()) == []
