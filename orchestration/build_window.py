@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 
 from orchestration.landing import EVALUATION, FEEDS, dataset_dir_name
-from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES, duckdb_config
+from orchestration.settings import DBT_MONTHLY_BUILD_EXCLUDES, MONTH_PATTERN, duckdb_config
 
 # the environment variables that carry the build window to dbt (macros/period_window.sql)
 WINDOW_ENV = {"period_from": "DVC_INDEX_PERIOD_FROM", "period_to": "DVC_INDEX_PERIOD_TO"}
-WINDOW_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
+WINDOW_MONTH = MONTH_PATTERN
 
 # the staging table that holds every landed record of a dataset, quarantined ones included
 STAGED_TABLE = {**{ds: f"base_portal__{dataset_dir_name(ds)}" for ds in FEEDS}, EVALUATION: "stg_portal__evaluation_inputs"}

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import logging
 import os
-import re
 import signal
 import sys
 import time
@@ -16,17 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from orchestration import __version__
-from orchestration.settings import Settings, load_settings
+from orchestration.settings import MONTH_PATTERN, Settings, load_settings
 
 if TYPE_CHECKING:
     from orchestration.portal.simulator.generator import PortalData
 
-MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")  # fullmatch: no trailing newline, ASCII digits only
 EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the home; try again later (or --wait)
 
 
 def _month(value: str) -> str:
-    if not MONTH.fullmatch(value):
+    if not MONTH_PATTERN.fullmatch(value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a month: use YYYY-MM, e.g. 2025-07")
     return value
 

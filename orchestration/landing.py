@@ -15,7 +15,6 @@ import logging
 import math
 import multiprocessing
 import os
-import re
 import secrets
 import shutil
 import threading
@@ -45,7 +44,7 @@ from orchestration.portal.client import (
     PortalError,
     page_records,
 )
-from orchestration.settings import landing_workers
+from orchestration.settings import MONTH_PATTERN, landing_workers
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +89,12 @@ def dataset_dir_name(dataset: str) -> str:
     return dataset.replace("-", "_")
 
 
-_PERIOD = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
-
-
 def period_dir(raw_dir: Path, dataset: str, period: str) -> Path:
     """A feed month's folder in the raw zone. The dataset must be a known feed and the period YYYY-MM: both become
     a path, and a value from elsewhere (a partition key, a command line, a portal's answer) must not leave it."""
     if dataset not in FEEDS and dataset != EVALUATION:
         raise ValueError(f"unknown dataset {dataset!r}: one of {', '.join([*FEEDS, EVALUATION])}")
-    if not isinstance(period, str) or not _PERIOD.fullmatch(period):
+    if not isinstance(period, str) or not MONTH_PATTERN.fullmatch(period):
         raise ValueError(f"period must be YYYY-MM, got {period!r}")
     return raw_dir / dataset_dir_name(dataset) / f"period={period}"
 

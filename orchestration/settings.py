@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A month as every input names it (command line, partition key, build window, raw folder): YYYY-MM, ASCII digits,
+# matched in full (`fullmatch`, so no trailing newline slips through).
+MONTH_PATTERN = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # dbt unit tests check the SQL of the method against hand-computed rows, not the month's data: the same result
 # every month, and about a quarter of a small month's build. They run in CI (tests/dbt/test_staging.py builds
